@@ -1,0 +1,287 @@
+//! Building a [`Validator`]: every setting checked once, at startup, with errors that name it.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::claims::{Claims, Profile, TimeRules};
+use crate::clock::{Clock, SystemClock};
+use crate::error::ConfigError;
+use crate::issuer::{IssuerConfig, IssuerKeys, IssuerRegistry, KeySource};
+use crate::jwks::JwksOptions;
+use crate::jwks::cache::{JwksCache, JwksLocation};
+use crate::jwks::fetch::{Fetcher, check_url};
+use crate::keys::{KeySet, ensure_crypto_backend};
+use crate::stats::Stats;
+use crate::validator::{CustomCheck, Inner, Validator};
+
+/// Default leeway for `exp`, `nbf` and `iat`: 60 s, enough for ordinary clock skew.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+/// Default largest accepted token: 16 KiB (larger than any sane access token, smaller than
+/// what would make parsing a cost).
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// Configures a [`Validator`]. Fails closed: no issuer or no audience is a startup error.
+#[derive(Clone)]
+pub struct ValidatorBuilder {
+    issuers: Vec<IssuerConfig>,
+    audiences: Vec<String>,
+    skip_audience: bool,
+    algorithms: Option<Vec<Algorithm>>,
+    profile: Profile,
+    leeway: Duration,
+    max_age: Option<Duration>,
+    required_claims: Vec<String>,
+    allowed_clients: Option<Vec<String>>,
+    scope_claims: Vec<String>,
+    custom: Option<CustomCheck>,
+    clock: Arc<dyn Clock>,
+    jwks: JwksOptions,
+    http_client: Option<reqwest::Client>,
+    max_token_bytes: usize,
+    realm: Option<String>,
+}
+
+impl Default for ValidatorBuilder {
+    fn default() -> Self {
+        ValidatorBuilder {
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            skip_audience: false,
+            algorithms: None,
+            profile: Profile::Generic,
+            leeway: DEFAULT_LEEWAY,
+            max_age: None,
+            required_claims: Vec::new(),
+            allowed_clients: None,
+            scope_claims: vec!["scope".into(), "scp".into()],
+            custom: None,
+            clock: Arc::new(SystemClock),
+            jwks: JwksOptions::default(),
+            http_client: None,
+            max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            realm: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ValidatorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidatorBuilder")
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
+            .field("algorithms", &self.algorithms)
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ValidatorBuilder {
+    /// Trusts an issuer. Call once per issuer.
+    pub fn issuer(mut self, issuer: IssuerConfig) -> Self {
+        self.issuers.push(issuer);
+        self
+    }
+
+    /// Accepts tokens whose `aud` contains `audience`. Call again to accept several.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// Turns the audience check off. Only for tokens that are audience-restricted some other way.
+    pub fn skip_audience_check(mut self) -> Self {
+        self.skip_audience = true;
+        self
+    }
+
+    /// The allowed algorithms. Default: every asymmetric algorithm; HMAC only when listed here.
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = Some(algorithms.into_iter().collect());
+        self
+    }
+
+    /// The token profile. Default [`Profile::Generic`].
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Clock-skew allowance for `exp`, `nbf`, `iat`. Default [`DEFAULT_LEEWAY`].
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Refuses tokens whose `iat` is older than this (and tokens without `iat`).
+    pub fn max_token_age(mut self, age: Duration) -> Self {
+        self.max_age = Some(age);
+        self
+    }
+
+    /// Requires a claim to be present (and not null), on top of the profile's.
+    pub fn require_claim(mut self, name: impl Into<String>) -> Self {
+        self.required_claims.push(name.into());
+        self
+    }
+
+    /// Accepts only tokens whose `client_id` (or `azp`) is one of these.
+    pub fn allowed_clients(mut self, clients: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.allowed_clients = Some(clients.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The claims scopes are read from. Default `scope` then `scp`; e.g. `["roles"]`.
+    pub fn scope_claims(mut self, claims: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scope_claims = claims.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// A last check on verified claims; `Err(description)` rejects the token as `invalid_token`.
+    pub fn custom_check(
+        mut self,
+        check: impl Fn(&Claims) -> Result<(), &'static str> + Send + Sync + 'static,
+    ) -> Self {
+        self.custom = Some(Arc::new(check));
+        self
+    }
+
+    /// The clock for lifetime checks (tests inject [`crate::ManualClock`]).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// JWKS cache and fetch settings.
+    pub fn jwks_options(mut self, options: JwksOptions) -> Self {
+        self.jwks = options;
+        self
+    }
+
+    /// Fetch keys with this client (its own timeouts, proxy, TLS roots and redirect policy
+    /// apply; the total timeout and body limit of [`JwksOptions`] are enforced on top).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Tokens longer than this are refused unparsed. Default [`DEFAULT_MAX_TOKEN_BYTES`].
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = bytes;
+        self
+    }
+
+    /// The realm named in `WWW-Authenticate` challenges.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = Some(realm.into());
+        self
+    }
+
+    /// Checks every setting and builds the validator. Nothing is fetched yet: keys come with the
+    /// first request, or with [`Validator::warm_up`].
+    pub fn build(self) -> Result<Validator, ConfigError> {
+        ensure_crypto_backend()?;
+        self.jwks.check()?;
+        let allowed: AlgorithmSet = match &self.algorithms {
+            Some(list) => list.iter().copied().collect(),
+            None => AlgorithmSet::asymmetric(),
+        };
+        if allowed.is_empty() {
+            return Err(ConfigError::new("algorithms", "the allow-list is empty"));
+        }
+        if self.issuers.is_empty() {
+            return Err(ConfigError::new("issuers", "at least one trusted issuer is required"));
+        }
+        if self.issuers.len() > 1 && self.issuers.iter().any(|i| i.issuer.is_none()) {
+            return Err(ConfigError::new("issuers", "an issuer-agnostic key source must be the only issuer"));
+        }
+        if self.audiences.is_empty() && !self.skip_audience {
+            return Err(ConfigError::new(
+                "audience",
+                "no audience configured (set the API's audience, or turn the check off explicitly)",
+            ));
+        }
+        if self.audiences.iter().any(String::is_empty) {
+            return Err(ConfigError::new("audience", "must not be empty"));
+        }
+        if self.max_token_bytes < 64 {
+            return Err(ConfigError::new("max_token_bytes", "too small for any token"));
+        }
+        if self.scope_claims.is_empty() {
+            return Err(ConfigError::new("scope_claims", "name at least one claim"));
+        }
+
+        let stats = Arc::new(Stats::default());
+        let fetcher = Fetcher::new(&self.jwks, self.http_client.clone())?;
+        let remote_allowed: AlgorithmSet = allowed.iter().filter(|a| !a.is_symmetric()).collect();
+        let mut seen = HashSet::new();
+        let mut entries = Vec::new();
+        for (i, issuer) in self.issuers.iter().enumerate() {
+            if let Some(name) = &issuer.issuer {
+                if name.is_empty() {
+                    return Err(ConfigError::new(format!("issuers[{i}].issuer"), "must not be empty"));
+                }
+                if !seen.insert(name.clone()) {
+                    return Err(ConfigError::new(format!("issuers[{i}].issuer"), format!("`{name}` is listed twice")));
+                }
+            }
+            let remote = |location| {
+                if remote_allowed.is_empty() {
+                    return Err(ConfigError::new(
+                        "algorithms",
+                        "only HMAC algorithms are allowed, but HMAC keys never come from a JWKS",
+                    ));
+                }
+                Ok(IssuerKeys::Remote(Arc::new(JwksCache::new(
+                    location,
+                    fetcher.clone(),
+                    self.jwks.clone(),
+                    remote_allowed,
+                    Arc::clone(&stats),
+                ))))
+            };
+            let keys = match (&issuer.keys, &issuer.issuer) {
+                (KeySource::Discovery, None) => {
+                    return Err(ConfigError::new(format!("issuers[{i}].issuer"), "discovery needs an issuer URL"));
+                }
+                (KeySource::Discovery, Some(name)) => {
+                    let setting = format!("issuers[{i}].issuer");
+                    let issuer_url = check_url(name, self.jwks.allow_insecure_http, &setting)?;
+                    remote(JwksLocation::Discovery { issuer: name.clone(), issuer_url })?
+                }
+                (KeySource::JwksUrl(url), _) => {
+                    let setting = format!("issuers[{i}].jwks_uri");
+                    remote(JwksLocation::Url(check_url(url, self.jwks.allow_insecure_http, &setting)?))?
+                }
+                (KeySource::Static(keys), _) => {
+                    if keys.is_empty() {
+                        return Err(ConfigError::new(format!("issuers[{i}].keys"), "no key given"));
+                    }
+                    let mut built = Vec::new();
+                    for (j, key) in keys.iter().enumerate() {
+                        built.extend(key.build(allowed, &format!("issuers[{i}].keys[{j}]"))?);
+                    }
+                    IssuerKeys::Static(Arc::new(KeySet::new(built)))
+                }
+            };
+            entries.push((issuer.issuer.clone(), keys));
+        }
+
+        Ok(Validator(Arc::new(Inner {
+            issuers: IssuerRegistry::new(entries),
+            allowed,
+            profile: self.profile,
+            audiences: if self.skip_audience { Vec::new() } else { self.audiences },
+            time: TimeRules { leeway: self.leeway, require_exp: true, max_age: self.max_age },
+            required_claims: self.required_claims.into_iter().map(Arc::from).collect(),
+            allowed_clients: self.allowed_clients,
+            scope_claims: self.scope_claims,
+            custom: self.custom,
+            clock: self.clock,
+            max_token_bytes: self.max_token_bytes,
+            realm: self.realm,
+            stats,
+        })))
+    }
+}

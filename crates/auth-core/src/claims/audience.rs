@@ -1,0 +1,33 @@
+//! The `aud` check: accepted when any configured audience is in the token's `aud`.
+
+use crate::claims::RegisteredClaims;
+use crate::error::TokenProblem;
+
+/// `expected` empty means the operator turned the audience check off explicitly.
+pub(crate) fn check_audience(claims: &RegisteredClaims, expected: &[String]) -> Result<(), TokenProblem> {
+    if expected.is_empty() {
+        return Ok(());
+    }
+    if claims.aud.is_empty() {
+        return Err(TokenProblem::MissingClaim("aud"));
+    }
+    if claims.aud.iter().any(|a| expected.iter().any(|e| e == a)) {
+        Ok(())
+    } else {
+        Err(TokenProblem::WrongAudience)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_configured_audience_matches_exactly() {
+        let c = RegisteredClaims { aud: vec!["x".into(), "petstore".into()], ..Default::default() };
+        assert_eq!(check_audience(&c, &["petstore".into()]), Ok(()));
+        assert_eq!(check_audience(&c, &["pet".into()]), Err(TokenProblem::WrongAudience));
+        let none = RegisteredClaims::default();
+        assert_eq!(check_audience(&none, &["petstore".into()]), Err(TokenProblem::MissingClaim("aud")));
+    }
+}

@@ -1,0 +1,140 @@
+//! A `serde`-deserializable configuration, for files and environments; turned into a
+//! [`ValidatorBuilder`] so both paths share every check.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::algorithm::Algorithm;
+use crate::builder::ValidatorBuilder;
+use crate::claims::Profile;
+use crate::error::ConfigError;
+use crate::issuer::{IssuerConfig, KeySource};
+use crate::jwks::JwksOptions;
+use crate::keys::StaticKey;
+use crate::validator::Validator;
+
+/// The validator's configuration as data.
+///
+/// ```
+/// use auth_core::ValidatorConfig;
+///
+/// let config: ValidatorConfig = serde_json::from_str(r#"{
+///     "issuers": [{ "issuer": "https://idp.example.com" }],
+///     "audiences": ["petstore"],
+///     "algorithms": ["RS256", "ES256"],
+///     "profile": "rfc9068",
+///     "leeway_secs": 30,
+///     "jwks": { "unknown_kid_cooldown": 60 }
+/// }"#).unwrap();
+/// let validator = config.build().unwrap();
+/// # let _ = validator;
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ValidatorConfig {
+    /// Trusted issuers.
+    pub issuers: Vec<IssuerSettings>,
+    /// Accepted audiences (any one must be in `aud`).
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// Turn the audience check off (explicitly).
+    #[serde(default)]
+    pub skip_audience_check: bool,
+    /// Algorithm allow-list; default every asymmetric algorithm.
+    pub algorithms: Option<Vec<Algorithm>>,
+    /// Token profile: `generic` (default) or `rfc9068`.
+    #[serde(default)]
+    pub profile: Profile,
+    /// Leeway for time claims, in seconds (default 60).
+    pub leeway_secs: Option<u64>,
+    /// Maximum token age from `iat`, in seconds.
+    pub max_token_age_secs: Option<u64>,
+    /// Claims that must be present, on top of the profile's.
+    #[serde(default)]
+    pub required_claims: Vec<String>,
+    /// Allowed `client_id`/`azp` values.
+    pub allowed_client_ids: Option<Vec<String>>,
+    /// Claims that hold scopes (default `scope`, `scp`).
+    pub scope_claims: Option<Vec<String>>,
+    /// JWKS cache and fetch settings.
+    #[serde(default)]
+    pub jwks: JwksOptions,
+    /// Realm for challenges.
+    pub realm: Option<String>,
+    /// Largest accepted token in bytes.
+    pub max_token_bytes: Option<usize>,
+}
+
+/// One issuer in [`ValidatorConfig`]: `issuer` alone means discovery; with `jwks_uri`, that JWKS;
+/// with `jwks`, those keys. `jwks_uri` or `jwks` without `issuer` trusts the keys for any `iss`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct IssuerSettings {
+    /// The issuer identifier (exact `iss`).
+    pub issuer: Option<String>,
+    /// A JWKS URL.
+    pub jwks_uri: Option<String>,
+    /// An inline JWKS document.
+    pub jwks: Option<serde_json::Value>,
+}
+
+impl ValidatorConfig {
+    /// The builder this configuration describes (add a clock, client or custom check to it).
+    pub fn into_builder(self) -> Result<ValidatorBuilder, ConfigError> {
+        let mut b = ValidatorBuilder::default();
+        for (i, s) in self.issuers.into_iter().enumerate() {
+            let keys = match (s.jwks_uri, s.jwks) {
+                (Some(_), Some(_)) => {
+                    return Err(ConfigError::new(format!("issuers[{i}]"), "give `jwks_uri` or `jwks`, not both"));
+                }
+                (Some(url), None) => KeySource::JwksUrl(url),
+                (None, Some(doc)) => KeySource::Static(vec![StaticKey::jwks(doc.to_string())]),
+                (None, None) => KeySource::Discovery,
+            };
+            b = b.issuer(match s.issuer {
+                Some(issuer) => IssuerConfig { issuer: Some(issuer), keys },
+                None => IssuerConfig::any_issuer(keys),
+            });
+        }
+        for a in self.audiences {
+            b = b.audience(a);
+        }
+        if self.skip_audience_check {
+            b = b.skip_audience_check();
+        }
+        if let Some(algs) = self.algorithms {
+            b = b.algorithms(algs);
+        }
+        b = b.profile(self.profile).jwks_options(self.jwks);
+        if let Some(l) = self.leeway_secs {
+            b = b.leeway(Duration::from_secs(l));
+        }
+        if let Some(a) = self.max_token_age_secs {
+            b = b.max_token_age(Duration::from_secs(a));
+        }
+        for c in self.required_claims {
+            b = b.require_claim(c);
+        }
+        if let Some(c) = self.allowed_client_ids {
+            b = b.allowed_clients(c);
+        }
+        if let Some(c) = self.scope_claims {
+            b = b.scope_claims(c);
+        }
+        if let Some(r) = self.realm {
+            b = b.realm(r);
+        }
+        if let Some(m) = self.max_token_bytes {
+            b = b.max_token_bytes(m);
+        }
+        Ok(b)
+    }
+
+    /// Builds the validator.
+    pub fn build(self) -> Result<Validator, ConfigError> {
+        self.into_builder()?.build()
+    }
+}

@@ -1,0 +1,224 @@
+//! One error type for every way a request can fail to authenticate, and its RFC 6750 rendering.
+//!
+//! Every variant maps to exactly one RFC 6750 outcome; see [`AuthError::kind`] and
+//! [`AuthError::challenge`]. Descriptions are fixed texts chosen by this crate: they never contain
+//! token contents or internal error messages (those go to `tracing`).
+
+mod challenge;
+mod config;
+
+use std::time::Duration;
+
+pub use challenge::Challenge;
+pub use config::ConfigError;
+
+use crate::claims::ScopeRequirement;
+
+/// Why a request was not authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The request carried no bearer credentials at all (401, challenge without an error code).
+    #[error("no bearer token in the request")]
+    MissingToken,
+    /// The request was malformed (400 `invalid_request`).
+    #[error("invalid request: {}", .0.description())]
+    InvalidRequest(RequestProblem),
+    /// The token was rejected (401 `invalid_token`).
+    #[error("invalid token: {}", .0.description())]
+    InvalidToken(TokenProblem),
+    /// The token is valid but lacks required scopes (403 `insufficient_scope`).
+    #[error("insufficient scope: requires {0}")]
+    InsufficientScope(ScopeRequirement),
+    /// Keys cannot be obtained right now, so no token can be validated (503 with `Retry-After`).
+    #[error("cannot validate tokens now; retry after {}s", retry_after.as_secs())]
+    Unavailable {
+        /// How long the client should wait before retrying.
+        retry_after: Duration,
+    },
+}
+
+/// The RFC 6750 class of an [`AuthError`], for adapters that map it to their own status codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No credentials: 401, no error code.
+    MissingToken,
+    /// 400 `invalid_request`.
+    InvalidRequest,
+    /// 401 `invalid_token`.
+    InvalidToken,
+    /// 403 `insufficient_scope`.
+    InsufficientScope,
+    /// 503, `Retry-After`.
+    Unavailable,
+}
+
+impl AuthError {
+    /// The RFC 6750 class of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AuthError::MissingToken => ErrorKind::MissingToken,
+            AuthError::InvalidRequest(_) => ErrorKind::InvalidRequest,
+            AuthError::InvalidToken(_) => ErrorKind::InvalidToken,
+            AuthError::InsufficientScope(_) => ErrorKind::InsufficientScope,
+            AuthError::Unavailable { .. } => ErrorKind::Unavailable,
+        }
+    }
+
+    /// A short, stable label for logs and counters (`expired`, `bad_signature`, `missing_token`, …).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthError::MissingToken => "missing_token",
+            AuthError::InvalidRequest(p) => p.label(),
+            AuthError::InvalidToken(p) => p.label(),
+            AuthError::InsufficientScope(_) => "insufficient_scope",
+            AuthError::Unavailable { .. } => "unavailable",
+        }
+    }
+
+    /// The text for `error_description`: fixed per cause, never derived from the token.
+    pub fn description(&self) -> &'static str {
+        match self {
+            AuthError::MissingToken => "no bearer token was presented",
+            AuthError::InvalidRequest(p) => p.description(),
+            AuthError::InvalidToken(p) => p.description(),
+            AuthError::InsufficientScope(_) => "the token lacks a scope this resource requires",
+            AuthError::Unavailable { .. } => {
+                "the token cannot be validated right now; retry later"
+            }
+        }
+    }
+}
+
+impl From<TokenProblem> for AuthError {
+    fn from(p: TokenProblem) -> Self {
+        AuthError::InvalidToken(p)
+    }
+}
+
+impl From<RequestProblem> for AuthError {
+    fn from(p: RequestProblem) -> Self {
+        AuthError::InvalidRequest(p)
+    }
+}
+
+/// Why a request is malformed (RFC 6750 `invalid_request`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestProblem {
+    /// The `Authorization` header is not valid `Bearer` syntax (RFC 6750 §2.1), or is not text.
+    MalformedAuthorization,
+    /// `Bearer` with no token after it.
+    EmptyCredentials,
+    /// More than one `Authorization` header, or the token sent by more than one method.
+    MultipleCredentials,
+}
+
+impl RequestProblem {
+    fn label(self) -> &'static str {
+        match self {
+            RequestProblem::MalformedAuthorization => "malformed_authorization",
+            RequestProblem::EmptyCredentials => "empty_credentials",
+            RequestProblem::MultipleCredentials => "multiple_credentials",
+        }
+    }
+
+    /// The `error_description` text.
+    pub fn description(self) -> &'static str {
+        match self {
+            RequestProblem::MalformedAuthorization => "the Authorization header is malformed",
+            RequestProblem::EmptyCredentials => "the Bearer credentials are empty",
+            RequestProblem::MultipleCredentials => {
+                "the access token was sent by more than one method"
+            }
+        }
+    }
+}
+
+/// Why a token was rejected (RFC 6750 `invalid_token`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenProblem {
+    /// Not a compact JWS: wrong number of parts, bad base64url, bad JSON, or too large.
+    Malformed,
+    /// The header names an algorithm that is unknown, `none`, or not on the allow-list.
+    AlgorithmNotAllowed,
+    /// The `typ` header is not accepted by the configured profile.
+    TypeNotAccepted,
+    /// The `crit` header names an extension this validator does not understand.
+    UnsupportedCritical,
+    /// The token's issuer is not one this validator trusts.
+    UnknownIssuer,
+    /// No trusted key matches the token's `kid` and algorithm.
+    UnknownKey,
+    /// The signature does not verify.
+    BadSignature,
+    /// `exp` is in the past (beyond leeway).
+    Expired,
+    /// `nbf` is in the future (beyond leeway).
+    NotYetValid,
+    /// `iat` is in the future (beyond leeway).
+    IssuedInFuture,
+    /// `iat` is older than the configured maximum token age.
+    TooOld,
+    /// A required claim is missing.
+    MissingClaim(&'static str),
+    /// A registered claim has the wrong JSON type (a string `exp`, an array `iss`, …).
+    WrongClaimType(&'static str),
+    /// No configured audience is in `aud`.
+    WrongAudience,
+    /// `client_id`/`azp` is not in the allowed list.
+    ClientNotAllowed,
+    /// A required custom claim is missing (named by the operator's configuration).
+    MissingCustomClaim(std::sync::Arc<str>),
+    /// The operator's custom check refused the token.
+    Rejected(&'static str),
+}
+
+impl TokenProblem {
+    fn label(&self) -> &'static str {
+        match self {
+            TokenProblem::Malformed => "malformed",
+            TokenProblem::AlgorithmNotAllowed => "algorithm_not_allowed",
+            TokenProblem::TypeNotAccepted => "type_not_accepted",
+            TokenProblem::UnsupportedCritical => "unsupported_critical",
+            TokenProblem::UnknownIssuer => "unknown_issuer",
+            TokenProblem::UnknownKey => "unknown_key",
+            TokenProblem::BadSignature => "bad_signature",
+            TokenProblem::Expired => "expired",
+            TokenProblem::NotYetValid => "not_yet_valid",
+            TokenProblem::IssuedInFuture => "issued_in_future",
+            TokenProblem::TooOld => "too_old",
+            TokenProblem::MissingClaim(_) | TokenProblem::MissingCustomClaim(_) => "missing_claim",
+            TokenProblem::WrongClaimType(_) => "wrong_claim_type",
+            TokenProblem::WrongAudience => "wrong_audience",
+            TokenProblem::ClientNotAllowed => "client_not_allowed",
+            TokenProblem::Rejected(_) => "rejected",
+        }
+    }
+
+    /// The `error_description` text.
+    pub fn description(&self) -> &'static str {
+        match self {
+            TokenProblem::Malformed => "the token is malformed",
+            TokenProblem::AlgorithmNotAllowed => "the token's signing algorithm is not accepted",
+            TokenProblem::TypeNotAccepted => "the token's type is not accepted",
+            TokenProblem::UnsupportedCritical => "the token uses an unsupported critical extension",
+            TokenProblem::UnknownIssuer => "the token's issuer is not trusted",
+            TokenProblem::UnknownKey => "the token's signing key is not known",
+            TokenProblem::BadSignature => "the token's signature is invalid",
+            TokenProblem::Expired => "the token has expired",
+            TokenProblem::NotYetValid => "the token is not valid yet",
+            TokenProblem::IssuedInFuture => "the token was issued in the future",
+            TokenProblem::TooOld => "the token is too old",
+            TokenProblem::MissingClaim(_) | TokenProblem::MissingCustomClaim(_) => {
+                "the token lacks a required claim"
+            }
+            TokenProblem::WrongClaimType(_) => "a token claim has the wrong type",
+            TokenProblem::WrongAudience => "the token is not meant for this audience",
+            TokenProblem::ClientNotAllowed => "the token's client is not allowed",
+            TokenProblem::Rejected(why) => why,
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Trusted issuers: each names where its keys come from. The token's `iss` picks the issuer, and
+//! only that issuer's keys are tried; an unknown `iss` is refused without any network call.
+
+use std::sync::Arc;
+
+use crate::error::{AuthError, TokenProblem};
+use crate::jwks::cache::{JwksCache, Snapshot};
+use crate::keys::{KeySet, StaticKey};
+
+/// Where an issuer's keys come from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum KeySource {
+    /// OpenID Connect Discovery (then RFC 8414) from the issuer URL.
+    Discovery,
+    /// This JWKS URL.
+    JwksUrl(String),
+    /// Keys configured here.
+    Static(Vec<StaticKey>),
+}
+
+/// One trusted issuer.
+///
+/// ```
+/// use auth_core::{IssuerConfig, StaticKey};
+///
+/// let by_discovery = IssuerConfig::discover("https://idp.example.com");
+/// let by_jwks = IssuerConfig::jwks_url("https://idp.example.com", "https://idp.example.com/keys");
+/// let internal = IssuerConfig::static_keys("internal", [StaticKey::hmac(vec![7; 32])]);
+/// # let _ = (by_discovery, by_jwks, internal);
+/// ```
+#[derive(Debug, Clone)]
+pub struct IssuerConfig {
+    pub(crate) issuer: Option<String>,
+    pub(crate) keys: KeySource,
+}
+
+impl IssuerConfig {
+    /// An issuer whose keys are found by discovery from its URL.
+    pub fn discover(issuer: impl Into<String>) -> Self {
+        IssuerConfig { issuer: Some(issuer.into()), keys: KeySource::Discovery }
+    }
+
+    /// An issuer whose keys are at `jwks_url`.
+    pub fn jwks_url(issuer: impl Into<String>, jwks_url: impl Into<String>) -> Self {
+        IssuerConfig { issuer: Some(issuer.into()), keys: KeySource::JwksUrl(jwks_url.into()) }
+    }
+
+    /// An issuer with keys configured here.
+    pub fn static_keys(issuer: impl Into<String>, keys: impl IntoIterator<Item = StaticKey>) -> Self {
+        IssuerConfig { issuer: Some(issuer.into()), keys: KeySource::Static(keys.into_iter().collect()) }
+    }
+
+    /// Keys trusted whatever the token's `iss` says (which must still be a string if present).
+    /// Only allowed as the sole issuer: with several issuers, `iss` must pick one.
+    pub fn any_issuer(keys: KeySource) -> Self {
+        IssuerConfig { issuer: None, keys }
+    }
+
+    /// The issuer identifier, `None` for [`IssuerConfig::any_issuer`].
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+}
+
+/// Built keys of one issuer.
+#[derive(Debug)]
+pub(crate) enum IssuerKeys {
+    Static(Arc<KeySet>),
+    Remote(Arc<JwksCache>),
+}
+
+/// Keys ready to search: a static set or a fetched snapshot.
+pub(crate) enum Keys {
+    Static(Arc<KeySet>),
+    Fetched(Arc<Snapshot>),
+}
+
+impl Keys {
+    pub(crate) fn set(&self) -> &KeySet {
+        match self {
+            Keys::Static(k) => k,
+            Keys::Fetched(s) => &s.keys,
+        }
+    }
+}
+
+impl IssuerKeys {
+    pub(crate) async fn keys_for(&self, kid: Option<&str>) -> Result<Keys, AuthError> {
+        match self {
+            IssuerKeys::Static(k) => Ok(Keys::Static(Arc::clone(k))),
+            IssuerKeys::Remote(cache) => cache.keys_for(kid).await.map(Keys::Fetched),
+        }
+    }
+
+    pub(crate) fn is_ready(&self) -> bool {
+        match self {
+            IssuerKeys::Static(_) => true,
+            IssuerKeys::Remote(cache) => cache.is_ready(),
+        }
+    }
+}
+
+/// The issuers a validator trusts.
+#[derive(Debug)]
+pub(crate) struct IssuerRegistry {
+    entries: Vec<(Option<String>, IssuerKeys)>,
+}
+
+impl IssuerRegistry {
+    pub(crate) fn new(entries: Vec<(Option<String>, IssuerKeys)>) -> Self {
+        IssuerRegistry { entries }
+    }
+
+    /// The keys of the issuer named by `iss`. Exact, byte-for-byte match; no I/O.
+    pub(crate) fn select(&self, iss: Option<&str>) -> Result<&IssuerKeys, TokenProblem> {
+        if let [(None, keys)] = self.entries.as_slice() {
+            return Ok(keys);
+        }
+        let iss = iss.ok_or(TokenProblem::MissingClaim("iss"))?;
+        self.entries
+            .iter()
+            .find(|(name, _)| name.as_deref() == Some(iss))
+            .map(|(_, keys)| keys)
+            .ok_or(TokenProblem::UnknownIssuer)
+    }
+
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &IssuerKeys> {
+        self.entries.iter().map(|(_, k)| k)
+    }
+}

@@ -1,0 +1,272 @@
+//! The JWKS cache: one fetch for many callers, refresh ahead of expiry, a cooldown on
+//! unknown-`kid` refreshes, bounded staleness when the provider fails, backoff between failures.
+//!
+//! The request path never holds a lock across I/O: the key set is an `ArcSwap` read without
+//! waiting, and a refresh runs in its own task whose result concurrent callers share.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
+use tokio::time::Instant;
+use url::Url;
+
+use crate::algorithm::AlgorithmSet;
+use crate::error::AuthError;
+use crate::jwks::JwksOptions;
+use crate::jwks::discovery::discover_jwks_uri;
+use crate::jwks::fetch::{FetchError, Fetcher};
+use crate::keys::{KeyOrigin, KeySet};
+use crate::stats::Stats;
+
+/// Where the key set lives.
+#[derive(Debug, Clone)]
+pub(crate) enum JwksLocation {
+    /// A JWKS URL given by the operator.
+    Url(Url),
+    /// Found through the issuer's metadata.
+    Discovery { issuer: String, issuer_url: Url },
+}
+
+/// One fetched key set and when it stops being fresh.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) keys: KeySet,
+    fetched_at: Instant,
+    ttl: Duration,
+    seq: u64,
+}
+
+type SharedRefresh = Shared<BoxFuture<'static, Result<Arc<Snapshot>, FetchError>>>;
+
+#[derive(Debug, Default)]
+struct Control {
+    /// When the last refresh caused by an unknown `kid` started (the cooldown's origin).
+    last_kid_refresh: Option<Instant>,
+    /// Consecutive failed fetches.
+    failures: u32,
+    /// No fetch before this instant (backoff after failures).
+    retry_at: Option<Instant>,
+}
+
+/// A provider's keys, fetched and kept fresh.
+pub(crate) struct JwksCache {
+    location: JwksLocation,
+    discovered: ArcSwapOption<Url>,
+    fetcher: Fetcher,
+    options: JwksOptions,
+    allowed: AlgorithmSet,
+    state: ArcSwapOption<Snapshot>,
+    inflight: Mutex<Option<SharedRefresh>>,
+    control: Mutex<Control>,
+    seq: AtomicU64,
+    stats: Arc<Stats>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The guarded data stays consistent even if a holder panicked: every update is one assignment.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl JwksCache {
+    pub(crate) fn new(
+        location: JwksLocation,
+        fetcher: Fetcher,
+        options: JwksOptions,
+        allowed: AlgorithmSet,
+        stats: Arc<Stats>,
+    ) -> Self {
+        JwksCache {
+            location,
+            discovered: ArcSwapOption::empty(),
+            fetcher,
+            options,
+            allowed,
+            state: ArcSwapOption::empty(),
+            inflight: Mutex::new(None),
+            control: Mutex::new(Control::default()),
+            seq: AtomicU64::new(0),
+            stats,
+        }
+    }
+
+    fn label(&self) -> &str {
+        match &self.location {
+            JwksLocation::Url(u) => u.as_str(),
+            JwksLocation::Discovery { issuer, .. } => issuer,
+        }
+    }
+
+    /// Whether usable keys are loaded (fresh or within the staleness budget).
+    pub(crate) fn is_ready(&self) -> bool {
+        self.state
+            .load()
+            .as_ref()
+            .is_some_and(|s| s.fetched_at.elapsed() < s.ttl + self.options.max_stale)
+    }
+
+    /// The key set to verify a token naming `kid` with. Waits for I/O only when no usable keys are
+    /// loaded, or when `kid` is unknown and the cooldown allows a refresh.
+    pub(crate) async fn keys_for(self: &Arc<Self>, kid: Option<&str>) -> Result<Arc<Snapshot>, AuthError> {
+        let now = Instant::now();
+        let snap = match self.state.load_full() {
+            None => self.refresh_and_wait(now).await?,
+            Some(snap) => {
+                let age = now.saturating_duration_since(snap.fetched_at);
+                if age >= snap.ttl + self.options.max_stale {
+                    tracing::warn!(jwks = self.label(), "keys are past their staleness budget; refetching");
+                    self.refresh_and_wait(now).await?
+                } else {
+                    let ahead = self.options.refresh_ahead.min(snap.ttl / 2);
+                    if age >= snap.ttl {
+                        Stats::inc(&self.stats.stale_serves);
+                        self.refresh_in_background(now);
+                    } else if age + ahead >= snap.ttl {
+                        self.refresh_in_background(now);
+                    }
+                    snap
+                }
+            }
+        };
+        let Some(kid) = kid else { return Ok(snap) };
+        if snap.keys.contains_kid(kid) {
+            return Ok(snap);
+        }
+        if self.claim_kid_refresh(now) {
+            Stats::inc(&self.stats.unknown_kid_refreshes);
+            tracing::debug!(jwks = self.label(), "unknown kid; refreshing keys");
+            self.refresh_and_wait(now).await
+        } else {
+            Stats::inc(&self.stats.unknown_kid_suppressed);
+            Ok(snap)
+        }
+    }
+
+    /// Takes the unknown-`kid` refresh slot if the cooldown has passed.
+    fn claim_kid_refresh(&self, now: Instant) -> bool {
+        let mut c = lock(&self.control);
+        match c.last_kid_refresh {
+            Some(last) if now.saturating_duration_since(last) < self.options.unknown_kid_cooldown => false,
+            _ => {
+                c.last_kid_refresh = Some(now);
+                true
+            }
+        }
+    }
+
+    /// The remaining backoff, if fetches are paused after failures.
+    fn backoff_remaining(&self, now: Instant) -> Option<Duration> {
+        lock(&self.control).retry_at.map(|t| t.saturating_duration_since(now)).filter(|d| !d.is_zero())
+    }
+
+    async fn refresh_and_wait(self: &Arc<Self>, now: Instant) -> Result<Arc<Snapshot>, AuthError> {
+        if let Some(wait) = self.backoff_remaining(now) {
+            return Err(AuthError::Unavailable { retry_after: wait });
+        }
+        self.start_refresh().await.map_err(|_| AuthError::Unavailable {
+            retry_after: self.backoff_remaining(Instant::now()).unwrap_or(self.options.retry_backoff),
+        })
+    }
+
+    fn refresh_in_background(self: &Arc<Self>, now: Instant) {
+        if self.backoff_remaining(now).is_none() {
+            drop(self.start_refresh());
+        }
+    }
+
+    /// Joins the refresh in flight, or starts one in its own task (so a caller that gives up does
+    /// not cancel it for the others).
+    fn start_refresh(self: &Arc<Self>) -> SharedRefresh {
+        let mut slot = lock(&self.inflight);
+        if let Some(refresh) = slot.as_ref() {
+            return refresh.clone();
+        }
+        let this = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let result = this.fetch_and_install().await;
+            *lock(&this.inflight) = None;
+            result
+        });
+        let shared = async move {
+            task.await.unwrap_or_else(|_| Err(FetchError::Transport("refresh task ended abnormally".into())))
+        }
+        .boxed()
+        .shared();
+        *slot = Some(shared.clone());
+        shared
+    }
+
+    async fn fetch_and_install(&self) -> Result<Arc<Snapshot>, FetchError> {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        Stats::inc(&self.stats.fetches);
+        match self.fetch_keys().await {
+            Ok((keys, max_age)) => {
+                let ttl = self.options.ttl(max_age);
+                let fresh = Arc::new(Snapshot { keys, fetched_at: Instant::now(), ttl, seq });
+                // An older response never replaces a newer one.
+                let previous = self.state.rcu(|current| match current {
+                    Some(c) if c.seq > seq => Some(Arc::clone(c)),
+                    _ => Some(Arc::clone(&fresh)),
+                });
+                {
+                    let mut c = lock(&self.control);
+                    c.failures = 0;
+                    c.retry_at = None;
+                }
+                tracing::debug!(jwks = self.label(), keys = fresh.keys.len(), ttl_secs = ttl.as_secs(), "keys refreshed");
+                match previous {
+                    Some(p) if p.seq > seq => Ok(p),
+                    _ => Ok(fresh),
+                }
+            }
+            Err(error) => {
+                Stats::inc(&self.stats.fetch_failures);
+                let backoff = {
+                    let mut c = lock(&self.control);
+                    c.failures = c.failures.saturating_add(1);
+                    let factor = 1u32 << (c.failures - 1).min(16);
+                    let backoff = self.options.retry_backoff.saturating_mul(factor).min(self.options.max_retry_backoff);
+                    c.retry_at = Some(Instant::now() + backoff);
+                    backoff
+                };
+                let serving = self.state.load().as_ref().map(|s| s.keys.len());
+                tracing::warn!(
+                    jwks = self.label(),
+                    %error,
+                    retry_in_secs = backoff.as_secs_f32(),
+                    serving_cached_keys = ?serving,
+                    "key refresh failed"
+                );
+                Err(error)
+            }
+        }
+    }
+
+    async fn fetch_keys(&self) -> Result<(KeySet, Option<Duration>), FetchError> {
+        let url = match &self.location {
+            JwksLocation::Url(url) => url.clone(),
+            JwksLocation::Discovery { issuer, issuer_url } => match self.discovered.load_full() {
+                Some(url) => (*url).clone(),
+                None => {
+                    let url =
+                        discover_jwks_uri(&self.fetcher, issuer, issuer_url, self.options.allow_insecure_http).await?;
+                    self.discovered.store(Some(Arc::new(url.clone())));
+                    url
+                }
+            },
+        };
+        let doc = self.fetcher.get(&url).await?;
+        let keys = KeySet::from_jwks(&doc.body, KeyOrigin::Jwks, self.allowed, self.options.max_keys)
+            .map_err(|e| FetchError::Invalid(e.to_string()))?;
+        Ok((keys, doc.max_age))
+    }
+}
+
+impl std::fmt::Debug for JwksCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksCache").field("location", &self.location).finish_non_exhaustive()
+    }
+}

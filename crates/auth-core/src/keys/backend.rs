@@ -1,0 +1,174 @@
+//! The crypto backend: keys parsed once, then verified many times.
+//!
+//! With the `aws-lc-rs` feature, public keys are pre-parsed `aws_lc_rs` keys (no per-call key
+//! parsing). With only `rust-crypto`, verification goes through `jsonwebtoken`'s RustCrypto
+//! provider.
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::error::ConfigError;
+use crate::keys::KeyMaterial;
+
+/// Makes sure `jsonwebtoken` has a crypto provider, so nothing panics at the first request.
+pub(crate) fn ensure_crypto_backend() -> Result<(), ConfigError> {
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        // Err means one is already installed (ours or the application's): fine either way.
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+        Ok(())
+    }
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    {
+        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+        Ok(())
+    }
+    #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+    {
+        Err(ConfigError::new(
+            "features",
+            "auth-core was built without a crypto backend: enable its `aws-lc-rs` (default) or `rust-crypto` feature",
+        ))
+    }
+}
+
+#[cfg(feature = "aws-lc-rs")]
+mod imp {
+    use aws_lc_rs::{hmac, signature};
+
+    use super::*;
+    use crate::algorithm::KeyFamily;
+    use crate::keys::der;
+
+    enum Parsed {
+        Public(Vec<(Algorithm, signature::ParsedPublicKey)>),
+        Hmac(Vec<(Algorithm, hmac::Key)>),
+    }
+
+    pub(crate) struct Verifier(Parsed);
+
+    fn params(alg: Algorithm) -> Option<&'static dyn signature::VerificationAlgorithm> {
+        Some(match alg {
+            Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            Algorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+            Algorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+            Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+            Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+            Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+            Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
+            Algorithm::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
+            Algorithm::EdDSA => &signature::ED25519,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => return None,
+        })
+    }
+
+    impl Verifier {
+        pub(crate) fn new(material: &KeyMaterial, algorithms: AlgorithmSet) -> Option<Self> {
+            if let KeyMaterial::Hmac { secret } = material {
+                let keys = algorithms
+                    .iter()
+                    .map(|alg| {
+                        let h = match alg {
+                            Algorithm::HS256 => hmac::HMAC_SHA256,
+                            Algorithm::HS384 => hmac::HMAC_SHA384,
+                            _ => hmac::HMAC_SHA512,
+                        };
+                        (alg, hmac::Key::new(h, secret))
+                    })
+                    .collect();
+                return Some(Verifier(Parsed::Hmac(keys)));
+            }
+            let bytes = match material {
+                KeyMaterial::Rsa { n, e } => der::encode_rsa_public_key(n, e),
+                KeyMaterial::Ec { family, point } => {
+                    let coord = if *family == KeyFamily::EcP384 { 48 } else { 32 };
+                    if point.len() != 1 + 2 * coord {
+                        return None;
+                    }
+                    point.clone()
+                }
+                KeyMaterial::Ed25519 { x } => x.clone(),
+                KeyMaterial::Hmac { .. } => return None,
+            };
+            let mut keys = Vec::new();
+            for alg in algorithms.iter() {
+                keys.push((alg, signature::ParsedPublicKey::new(params(alg)?, &bytes).ok()?));
+            }
+            Some(Verifier(Parsed::Public(keys)))
+        }
+
+        pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> bool {
+            match &self.0 {
+                Parsed::Public(keys) => keys
+                    .iter()
+                    .find(|(a, _)| *a == alg)
+                    .is_some_and(|(_, k)| k.verify_sig(message, sig).is_ok()),
+                Parsed::Hmac(keys) => keys
+                    .iter()
+                    .find(|(a, _)| *a == alg)
+                    .is_some_and(|(_, k)| hmac::verify(k, message, sig).is_ok()),
+            }
+        }
+    }
+}
+
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+mod imp {
+    use jsonwebtoken::DecodingKey;
+    use jsonwebtoken::signature::Verifier as _;
+
+    use super::*;
+
+    pub(crate) struct Verifier(DecodingKey);
+
+    fn jwt_alg(alg: Algorithm) -> jsonwebtoken::Algorithm {
+        match alg {
+            Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,
+            Algorithm::HS384 => jsonwebtoken::Algorithm::HS384,
+            Algorithm::HS512 => jsonwebtoken::Algorithm::HS512,
+            Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
+            Algorithm::RS384 => jsonwebtoken::Algorithm::RS384,
+            Algorithm::RS512 => jsonwebtoken::Algorithm::RS512,
+            Algorithm::PS256 => jsonwebtoken::Algorithm::PS256,
+            Algorithm::PS384 => jsonwebtoken::Algorithm::PS384,
+            Algorithm::PS512 => jsonwebtoken::Algorithm::PS512,
+            Algorithm::ES256 => jsonwebtoken::Algorithm::ES256,
+            Algorithm::ES384 => jsonwebtoken::Algorithm::ES384,
+            Algorithm::EdDSA => jsonwebtoken::Algorithm::EdDSA,
+        }
+    }
+
+    impl Verifier {
+        pub(crate) fn new(material: &KeyMaterial, _algorithms: AlgorithmSet) -> Option<Self> {
+            Some(Verifier(match material {
+                KeyMaterial::Rsa { n, e } => DecodingKey::from_rsa_raw_components(n, e),
+                KeyMaterial::Ec { point, .. } => DecodingKey::from_ec_der(point),
+                KeyMaterial::Ed25519 { x } => DecodingKey::from_ed_der(x),
+                KeyMaterial::Hmac { secret } => DecodingKey::from_secret(secret),
+            }))
+        }
+
+        pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> bool {
+            let provider = &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
+            (provider.verifier_factory)(&jwt_alg(alg), &self.0)
+                .is_ok_and(|v| v.verify(message, &sig.to_vec()).is_ok())
+        }
+    }
+}
+
+#[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+mod imp {
+    use super::*;
+
+    pub(crate) struct Verifier;
+
+    impl Verifier {
+        pub(crate) fn new(_: &KeyMaterial, _: AlgorithmSet) -> Option<Self> {
+            None
+        }
+
+        pub(crate) fn verify(&self, _: Algorithm, _: &[u8], _: &[u8]) -> bool {
+            false
+        }
+    }
+}
+
+pub(crate) use imp::Verifier;

@@ -1,0 +1,33 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod algorithm;
+mod builder;
+pub mod claims;
+mod clock;
+mod config;
+pub mod error;
+mod issuer;
+pub mod jwks;
+pub mod keys;
+mod stats;
+pub mod token;
+mod validator;
+
+#[cfg(feature = "dev-issuer")]
+pub mod dev_issuer;
+
+pub use algorithm::{Algorithm, AlgorithmSet, KeyFamily};
+pub use builder::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, ValidatorBuilder};
+pub use claims::{Claims, Profile, RegisteredClaims, ScopeRequirement, Scopes};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{IssuerSettings, ValidatorConfig};
+pub use error::{AuthError, Challenge, ConfigError, ErrorKind, RequestProblem, TokenProblem};
+pub use issuer::{IssuerConfig, KeySource};
+pub use jwks::{FetchError, JwksOptions};
+pub use keys::StaticKey;
+pub use stats::StatsSnapshot;
+pub use token::{CredentialSources, RequestParts, TokenLocator, bearer_token};
+pub use validator::{CustomCheck, Validator};

@@ -1,0 +1,10 @@
+//! Reading tokens: where a request carries them ([`bearer`], [`locate`]) and what a compact JWS
+//! holds ([`jws`], [`header`]).
+
+pub mod bearer;
+pub(crate) mod header;
+pub(crate) mod jws;
+pub mod locate;
+
+pub use bearer::bearer_token;
+pub use locate::{CredentialSources, RequestParts, TokenLocator};

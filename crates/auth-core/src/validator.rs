@@ -1,0 +1,175 @@
+//! The validator: raw token in, verified claims or a typed error out.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::algorithm::AlgorithmSet;
+use crate::builder::ValidatorBuilder;
+use crate::claims::{
+    Claims, Profile, RegisteredClaims, Scopes, TimeRules, check_audience, check_time, parse_payload,
+};
+use crate::clock::Clock;
+use crate::error::{AuthError, Challenge, TokenProblem};
+use crate::issuer::IssuerRegistry;
+use crate::stats::{Stats, StatsSnapshot};
+use crate::token::header::JoseHeader;
+use crate::token::jws::CompactJws;
+
+/// A custom check run on verified claims; `Err` carries the fixed `error_description`.
+pub type CustomCheck = Arc<dyn Fn(&Claims) -> Result<(), &'static str> + Send + Sync>;
+
+/// Validates access tokens. Built once (see [`Validator::builder`]), cheap to clone, shared
+/// across threads and tasks.
+///
+/// ```no_run
+/// use auth_core::{IssuerConfig, Profile, Validator};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let validator = Validator::builder()
+///     .issuer(IssuerConfig::discover("https://idp.example.com"))
+///     .audience("petstore")
+///     .profile(Profile::Rfc9068)
+///     .build()?;
+///
+/// let claims = validator.validate("eyJhbGciOi...").await?;
+/// println!("caller: {:?}", claims.registered().sub);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Validator(pub(crate) Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub(crate) issuers: IssuerRegistry,
+    pub(crate) allowed: AlgorithmSet,
+    pub(crate) profile: Profile,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) time: TimeRules,
+    pub(crate) required_claims: Vec<Arc<str>>,
+    pub(crate) allowed_clients: Option<Vec<String>>,
+    pub(crate) scope_claims: Vec<String>,
+    pub(crate) custom: Option<CustomCheck>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) max_token_bytes: usize,
+    pub(crate) realm: Option<String>,
+    pub(crate) stats: Arc<Stats>,
+}
+
+impl Validator {
+    /// Starts configuring a validator.
+    pub fn builder() -> ValidatorBuilder {
+        ValidatorBuilder::default()
+    }
+
+    /// Validates a raw token (the part after `Bearer `).
+    ///
+    /// Order: shape and header (no I/O), issuer by `iss` (no I/O for unknown ones), keys
+    /// (cached; I/O only when none are loaded or an unknown `kid` may be a rotation), signature,
+    /// then claims. Nothing about the token's contents is judged before its signature is checked,
+    /// except what is needed to find the key.
+    pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
+        let result = self.validate_inner(token).await;
+        match &result {
+            Ok(_) => Stats::inc(&self.0.stats.accepted),
+            Err(e) => {
+                self.0.stats.record_rejection(e);
+                tracing::debug!(reason = e.reason(), "access token rejected");
+            }
+        }
+        result
+    }
+
+    async fn validate_inner(&self, token: &str) -> Result<Claims, AuthError> {
+        let inner = &*self.0;
+        let jws = CompactJws::parse(token, inner.max_token_bytes)?;
+        let header = JoseHeader::parse(&jws.header)?;
+        if !inner.allowed.contains(header.alg) {
+            return Err(TokenProblem::AlgorithmNotAllowed.into());
+        }
+        inner.profile.check_typ(header.typ.as_deref())?;
+        let payload = parse_payload(&jws.payload)?;
+        let iss = match payload.get("iss") {
+            None => None,
+            Some(serde_json::Value::String(s)) => Some(s.as_str()),
+            Some(_) => return Err(TokenProblem::WrongClaimType("iss").into()),
+        };
+        let issuer = inner.issuers.select(iss)?;
+        let keys = issuer.keys_for(header.kid.as_deref()).await?;
+
+        {
+            let mut candidates = keys.set().candidates(header.kid.as_deref(), header.alg).peekable();
+            if candidates.peek().is_none() {
+                return Err(TokenProblem::UnknownKey.into());
+            }
+            if !candidates.any(|k| k.verify(header.alg, jws.signing_input, &jws.signature)) {
+                return Err(TokenProblem::BadSignature.into());
+            }
+        }
+
+        let registered = RegisteredClaims::from_payload(&payload)?;
+        check_time(&registered, inner.clock.now_unix(), &inner.time)?;
+        for name in inner.profile.required_claims() {
+            if !registered.has(name) {
+                return Err(TokenProblem::MissingClaim(name).into());
+            }
+        }
+        for name in &inner.required_claims {
+            if payload.get(&**name).is_none_or(serde_json::Value::is_null) {
+                return Err(TokenProblem::MissingCustomClaim(Arc::clone(name)).into());
+            }
+        }
+        check_audience(&registered, &inner.audiences)?;
+        if let Some(allowed) = &inner.allowed_clients {
+            let client = registered.client_id.as_deref().or(registered.azp.as_deref());
+            let client = client.ok_or(TokenProblem::MissingClaim("client_id"))?;
+            if !allowed.iter().any(|c| c == client) {
+                return Err(TokenProblem::ClientNotAllowed.into());
+            }
+        }
+        let scopes = Scopes::from_payload(&payload, &inner.scope_claims)?;
+        let claims = Claims::new(registered, scopes, payload, header.alg, header.kid);
+        if let Some(check) = &inner.custom {
+            check(&claims).map_err(TokenProblem::Rejected)?;
+        }
+        Ok(claims)
+    }
+
+    /// Renders `error` as an RFC 6750 answer with this validator's realm.
+    pub fn challenge(&self, error: &AuthError) -> Challenge {
+        error.challenge(self.0.realm.as_deref())
+    }
+
+    /// The realm named in challenges.
+    pub fn realm(&self) -> Option<&str> {
+        self.0.realm.as_deref()
+    }
+
+    /// Whether every issuer has usable keys loaded (static keys always are).
+    pub fn is_ready(&self) -> bool {
+        self.0.issuers.entries().all(|i| i.is_ready())
+    }
+
+    /// Fetches every issuer's keys now (they are otherwise fetched by the first request).
+    /// Returns whether all issuers have keys; failures are logged and retried later.
+    pub async fn warm_up(&self) -> bool {
+        for issuer in self.0.issuers.entries() {
+            let _ = issuer.keys_for(None).await;
+        }
+        self.is_ready()
+    }
+
+    /// A copy of the counters: fetches, failures, stale serves, accepted, rejected by reason.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.0.stats.snapshot()
+    }
+}
+
+impl fmt::Debug for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Validator")
+            .field("issuers", &self.0.issuers)
+            .field("algorithms", &self.0.allowed)
+            .field("profile", &self.0.profile)
+            .field("audiences", &self.0.audiences)
+            .finish_non_exhaustive()
+    }
+}

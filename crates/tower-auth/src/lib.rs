@@ -1,0 +1,1 @@
+//! Tower layer over auth-core (being written).
