@@ -141,7 +141,9 @@ impl fmt::Display for Algorithm {
 
 /// The error for an algorithm name this crate does not accept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown or unsupported JWS algorithm `{0}` (expected one of HS256..HS512, RS256..RS512, PS256..PS512, ES256, ES384, EdDSA)")]
+#[error(
+    "unknown or unsupported JWS algorithm `{0}` (expected one of HS256..HS512, RS256..RS512, PS256..PS512, ES256, ES384, EdDSA)"
+)]
 pub struct UnknownAlgorithm(pub String);
 
 impl FromStr for Algorithm {

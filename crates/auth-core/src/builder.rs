@@ -223,7 +223,10 @@ impl ValidatorBuilder {
                     return Err(ConfigError::new(format!("issuers[{i}].issuer"), "must not be empty"));
                 }
                 if !seen.insert(name.clone()) {
-                    return Err(ConfigError::new(format!("issuers[{i}].issuer"), format!("`{name}` is listed twice")));
+                    return Err(ConfigError::new(
+                        format!("issuers[{i}].issuer"),
+                        format!("`{name}` is listed twice"),
+                    ));
                 }
             }
             let remote = |location| {
@@ -243,7 +246,10 @@ impl ValidatorBuilder {
             };
             let keys = match (&issuer.keys, &issuer.issuer) {
                 (KeySource::Discovery, None) => {
-                    return Err(ConfigError::new(format!("issuers[{i}].issuer"), "discovery needs an issuer URL"));
+                    return Err(ConfigError::new(
+                        format!("issuers[{i}].issuer"),
+                        "discovery needs an issuer URL",
+                    ));
                 }
                 (KeySource::Discovery, Some(name)) => {
                     let setting = format!("issuers[{i}].issuer");

@@ -88,7 +88,10 @@ impl ValidatorConfig {
         for (i, s) in self.issuers.into_iter().enumerate() {
             let keys = match (s.jwks_uri, s.jwks) {
                 (Some(_), Some(_)) => {
-                    return Err(ConfigError::new(format!("issuers[{i}]"), "give `jwks_uri` or `jwks`, not both"));
+                    return Err(ConfigError::new(
+                        format!("issuers[{i}]"),
+                        "give `jwks_uri` or `jwks`, not both",
+                    ));
                 }
                 (Some(url), None) => KeySource::JwksUrl(url),
                 (None, Some(doc)) => KeySource::Static(vec![StaticKey::jwks(doc.to_string())]),

@@ -29,5 +29,10 @@ pub use issuer::{IssuerConfig, KeySource};
 pub use jwks::{FetchError, JwksOptions};
 pub use keys::StaticKey;
 pub use stats::StatsSnapshot;
-pub use token::{CredentialSources, RequestParts, TokenLocator, bearer_token};
+pub use token::{CredentialSources, RequestParts, TokenLocator, bearer_token, is_form_urlencoded};
 pub use validator::{CustomCheck, Validator};
+
+/// The workspace README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct WorkspaceReadme;

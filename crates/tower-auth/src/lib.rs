@@ -1,1 +1,97 @@
-//! Tower layer over auth-core (being written).
+//! A [Tower](https://docs.rs/tower) layer for axum and tonic that validates OAuth 2.0 / OpenID
+//! Connect access tokens with [`auth_core::Validator`].
+//!
+//! - [`AuthLayer`] finds the bearer token (the `Authorization` header; optionally a cookie or the
+//!   `access_token` query parameter), validates it, and puts the verified [`auth_core::Claims`] in
+//!   the request extensions. Failures are answered as RFC 6750 says: 401 with
+//!   `WWW-Authenticate: Bearer realm=…`, 400 `invalid_request`, 503 with `Retry-After` when keys
+//!   cannot be fetched — or, for gRPC calls (`content-type: application/grpc…`), HTTP 200 with
+//!   `grpc-status` 16 / 7 / 14 / 3 and an empty body.
+//! - [`AuthLayer::inspect_form_body`] turns it into a [`FormAuthLayer`], which also reads the
+//!   `access_token` field of `application/x-www-form-urlencoded` bodies (RFC 6750 §2.2): refused
+//!   when sent along with another credential, accepted alone when the form source is on.
+//! - [`RequireScopesLayer`] checks a route's scopes: 403 `insufficient_scope` naming them.
+//! - With the `axum` feature (on by default): the extractors [`Claims<T>`](Claims) (your own
+//!   serde type), `Option<Claims<T>>` and [`Verified`].
+//!
+//! # Mounting
+//!
+//! - Mount the layers with **`route_layer`**, not `layer`: `layer` also wraps the fallback, so
+//!   unknown routes would answer 401 instead of 404.
+//! - Mark `Authorization` as a **sensitive header** with
+//!   [`tower_http::sensitive_headers`](https://docs.rs/tower-http/latest/tower_http/sensitive_headers/index.html),
+//!   outside your tracing layer, so the bearer token never ends up in logs.
+//! - Put [`RequireScopesLayer`] inside the [`AuthLayer`] (with axum's `route_layer`, the one
+//!   added last is the outermost). Without an `AuthLayer` in front, the scope layer and the
+//!   extractors answer 500 and log an error: a mounting mistake never opens a route.
+//!
+//! ```no_run
+//! use auth_core::{Algorithm, IssuerConfig, StaticKey, Validator};
+//! use axum::{Router, routing::{get, post}};
+//! use http::header::AUTHORIZATION;
+//! use tower_auth::{AuthLayer, Claims, RequireScopesLayer};
+//! use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Caller {
+//!     sub: String,
+//! }
+//!
+//! async fn list_pets(Claims(caller): Claims<Caller>) -> String {
+//!     format!("pets visible to {}", caller.sub)
+//! }
+//!
+//! async fn add_pet() -> &'static str {
+//!     "added"
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let validator = Validator::builder()
+//!     .issuer(IssuerConfig::static_keys("internal", [StaticKey::hmac(vec![7; 32])]))
+//!     .algorithms([Algorithm::HS256])
+//!     .audience("petstore")
+//!     .realm("petstore")
+//!     .build()?;
+//!
+//! let app = Router::new()
+//!     .route("/pets", post(add_pet).route_layer(RequireScopesLayer::all(["pets:write"])))
+//!     .route("/pets", get(list_pets))
+//!     // `route_layer`: unknown paths still answer 404, not 401.
+//!     .route_layer(AuthLayer::new(validator))
+//!     // Outermost: the token is hidden from every layer that logs headers.
+//!     .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]));
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The same layers wrap a tonic server (`Server::builder().layer(AuthLayer::new(v))`): the
+//! response body type is [`ResponseBody`], generic over the inner service's body.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod body;
+mod context;
+#[cfg(feature = "axum")]
+mod extract;
+mod form;
+mod future;
+mod layer;
+mod request;
+mod response;
+mod scope;
+mod service;
+
+pub use body::ResponseBody;
+pub use context::AuthContext;
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use extract::{AuthRejection, Claims, Verified};
+pub use form::{DEFAULT_FORM_BODY_LIMIT, FormAuth, FormAuthLayer};
+pub use future::ResponseFuture;
+pub use layer::AuthLayer;
+pub use response::{challenge_response, grpc_status};
+pub use scope::{RequireScopes, RequireScopesLayer};
+pub use service::Auth;

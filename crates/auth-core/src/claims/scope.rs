@@ -129,11 +129,7 @@ impl ScopeRequirement {
 
     /// `Ok` when satisfied, else the `insufficient_scope` error carrying this requirement.
     pub fn check(&self, granted: &Scopes) -> Result<(), AuthError> {
-        if self.is_satisfied_by(granted) {
-            Ok(())
-        } else {
-            Err(AuthError::InsufficientScope(self.clone()))
-        }
+        if self.is_satisfied_by(granted) { Ok(()) } else { Err(AuthError::InsufficientScope(self.clone())) }
     }
 
     /// The value of the challenge's `scope` parameter: the scopes, space-separated.

@@ -22,15 +22,15 @@ pub(crate) fn check_time(claims: &RegisteredClaims, now: i64, rules: &TimeRules)
         None if rules.require_exp => return Err(TokenProblem::MissingClaim("exp")),
         _ => {}
     }
-    if let Some(nbf) = claims.nbf {
-        if now.saturating_add(leeway) < nbf {
-            return Err(TokenProblem::NotYetValid);
-        }
+    if let Some(nbf) = claims.nbf
+        && now.saturating_add(leeway) < nbf
+    {
+        return Err(TokenProblem::NotYetValid);
     }
-    if let Some(iat) = claims.iat {
-        if iat > now.saturating_add(leeway) {
-            return Err(TokenProblem::IssuedInFuture);
-        }
+    if let Some(iat) = claims.iat
+        && iat > now.saturating_add(leeway)
+    {
+        return Err(TokenProblem::IssuedInFuture);
     }
     if let Some(max_age) = rules.max_age {
         let iat = claims.iat.ok_or(TokenProblem::MissingClaim("iat"))?;
@@ -65,27 +65,48 @@ mod tests {
 
     #[test]
     fn exp_required_by_default() {
-        assert_eq!(check_time(&claims(None, None, None), 0, &rules(0)), Err(TokenProblem::MissingClaim("exp")));
+        assert_eq!(
+            check_time(&claims(None, None, None), 0, &rules(0)),
+            Err(TokenProblem::MissingClaim("exp"))
+        );
     }
 
     #[test]
     fn nbf_and_iat_in_future() {
-        assert_eq!(check_time(&claims(Some(i64::MAX), Some(1061), None), 1000, &rules(60)), Err(TokenProblem::NotYetValid));
+        assert_eq!(
+            check_time(&claims(Some(i64::MAX), Some(1061), None), 1000, &rules(60)),
+            Err(TokenProblem::NotYetValid)
+        );
         assert_eq!(check_time(&claims(Some(i64::MAX), Some(1060), None), 1000, &rules(60)), Ok(()));
-        assert_eq!(check_time(&claims(Some(i64::MAX), None, Some(1061)), 1000, &rules(60)), Err(TokenProblem::IssuedInFuture));
+        assert_eq!(
+            check_time(&claims(Some(i64::MAX), None, Some(1061)), 1000, &rules(60)),
+            Err(TokenProblem::IssuedInFuture)
+        );
     }
 
     #[test]
     fn max_age() {
         let r = TimeRules { max_age: Some(Duration::from_secs(300)), ..rules(0) };
         assert_eq!(check_time(&claims(Some(i64::MAX), None, Some(1000)), 1300, &r), Ok(()));
-        assert_eq!(check_time(&claims(Some(i64::MAX), None, Some(1000)), 1301, &r), Err(TokenProblem::TooOld));
-        assert_eq!(check_time(&claims(Some(i64::MAX), None, None), 1000, &r), Err(TokenProblem::MissingClaim("iat")));
+        assert_eq!(
+            check_time(&claims(Some(i64::MAX), None, Some(1000)), 1301, &r),
+            Err(TokenProblem::TooOld)
+        );
+        assert_eq!(
+            check_time(&claims(Some(i64::MAX), None, None), 1000, &r),
+            Err(TokenProblem::MissingClaim("iat"))
+        );
     }
 
     #[test]
     fn extreme_values_do_not_overflow() {
-        assert_eq!(check_time(&claims(Some(i64::MIN), None, None), i64::MAX, &rules(u64::MAX)), Ok(()));
-        assert!(check_time(&claims(Some(i64::MAX), Some(i64::MAX), Some(i64::MIN)), i64::MIN, &rules(0)).is_err());
+        assert_eq!(
+            check_time(&claims(Some(i64::MIN), None, None), i64::MAX, &rules(u64::MAX)),
+            Err(TokenProblem::Expired)
+        );
+        assert_eq!(check_time(&claims(Some(i64::MAX), None, None), i64::MAX - 1, &rules(u64::MAX)), Ok(()));
+        assert!(
+            check_time(&claims(Some(i64::MAX), Some(i64::MAX), Some(i64::MIN)), i64::MIN, &rules(0)).is_err()
+        );
     }
 }

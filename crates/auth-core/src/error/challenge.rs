@@ -96,14 +96,7 @@ impl AuthError {
             })
             .to_string(),
         };
-        Challenge {
-            status,
-            www_authenticate,
-            retry_after,
-            error,
-            error_description: description,
-            body,
-        }
+        Challenge { status, www_authenticate, retry_after, error, error_description: description, body }
     }
 }
 

@@ -84,9 +84,7 @@ impl AuthError {
             AuthError::InvalidRequest(p) => p.description(),
             AuthError::InvalidToken(p) => p.description(),
             AuthError::InsufficientScope(_) => "the token lacks a scope this resource requires",
-            AuthError::Unavailable { .. } => {
-                "the token cannot be validated right now; retry later"
-            }
+            AuthError::Unavailable { .. } => "the token cannot be validated right now; retry later",
         }
     }
 }
@@ -113,6 +111,9 @@ pub enum RequestProblem {
     EmptyCredentials,
     /// More than one `Authorization` header, or the token sent by more than one method.
     MultipleCredentials,
+    /// An `application/x-www-form-urlencoded` body inspected for `access_token` (RFC 6750 §2.2)
+    /// is larger than the adapter's limit, or could not be read.
+    UnreadableFormBody,
 }
 
 impl RequestProblem {
@@ -121,6 +122,7 @@ impl RequestProblem {
             RequestProblem::MalformedAuthorization => "malformed_authorization",
             RequestProblem::EmptyCredentials => "empty_credentials",
             RequestProblem::MultipleCredentials => "multiple_credentials",
+            RequestProblem::UnreadableFormBody => "unreadable_form_body",
         }
     }
 
@@ -129,9 +131,8 @@ impl RequestProblem {
         match self {
             RequestProblem::MalformedAuthorization => "the Authorization header is malformed",
             RequestProblem::EmptyCredentials => "the Bearer credentials are empty",
-            RequestProblem::MultipleCredentials => {
-                "the access token was sent by more than one method"
-            }
+            RequestProblem::MultipleCredentials => "the access token was sent by more than one method",
+            RequestProblem::UnreadableFormBody => "the form body is too large or could not be read",
         }
     }
 }

@@ -102,10 +102,7 @@ impl JwksCache {
 
     /// Whether usable keys are loaded (fresh or within the staleness budget).
     pub(crate) fn is_ready(&self) -> bool {
-        self.state
-            .load()
-            .as_ref()
-            .is_some_and(|s| s.fetched_at.elapsed() < s.ttl + self.options.max_stale)
+        self.state.load().as_ref().is_some_and(|s| s.fetched_at.elapsed() < s.ttl + self.options.max_stale)
     }
 
     /// The key set to verify a token naming `kid` with. Waits for I/O only when no usable keys are
@@ -216,7 +213,12 @@ impl JwksCache {
                     c.failures = 0;
                     c.retry_at = None;
                 }
-                tracing::debug!(jwks = self.label(), keys = fresh.keys.len(), ttl_secs = ttl.as_secs(), "keys refreshed");
+                tracing::debug!(
+                    jwks = self.label(),
+                    keys = fresh.keys.len(),
+                    ttl_secs = ttl.as_secs(),
+                    "keys refreshed"
+                );
                 match previous {
                     Some(p) if p.seq > seq => Ok(p),
                     _ => Ok(fresh),
@@ -228,7 +230,8 @@ impl JwksCache {
                     let mut c = lock(&self.control);
                     c.failures = c.failures.saturating_add(1);
                     let factor = 1u32 << (c.failures - 1).min(16);
-                    let backoff = self.options.retry_backoff.saturating_mul(factor).min(self.options.max_retry_backoff);
+                    let backoff =
+                        self.options.retry_backoff.saturating_mul(factor).min(self.options.max_retry_backoff);
                     c.retry_at = Some(Instant::now() + backoff);
                     backoff
                 };
@@ -251,8 +254,13 @@ impl JwksCache {
             JwksLocation::Discovery { issuer, issuer_url } => match self.discovered.load_full() {
                 Some(url) => (*url).clone(),
                 None => {
-                    let url =
-                        discover_jwks_uri(&self.fetcher, issuer, issuer_url, self.options.allow_insecure_http).await?;
+                    let url = discover_jwks_uri(
+                        &self.fetcher,
+                        issuer,
+                        issuer_url,
+                        self.options.allow_insecure_http,
+                    )
+                    .await?;
                     self.discovered.store(Some(Arc::new(url.clone())));
                     url
                 }

@@ -34,8 +34,9 @@ pub(crate) async fn discover_jwks_uri(
     for url in metadata_urls(issuer_url) {
         match fetcher.get(&url).await {
             Ok(doc) => {
-                let meta: Metadata = serde_json::from_slice(&doc.body)
-                    .map_err(|_| FetchError::Invalid("discovery document lacks `issuer` or `jwks_uri`".into()))?;
+                let meta: Metadata = serde_json::from_slice(&doc.body).map_err(|_| {
+                    FetchError::Invalid("discovery document lacks `issuer` or `jwks_uri`".into())
+                })?;
                 if meta.issuer != issuer {
                     return Err(FetchError::Invalid(format!(
                         "discovery document names issuer `{}`, expected `{issuer}`",

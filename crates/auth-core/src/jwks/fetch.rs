@@ -57,8 +57,15 @@ impl Fetcher {
                 .connect_timeout(options.connect_timeout)
                 .timeout(options.fetch_timeout)
                 .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                    let same_host = attempt.previous().first().map(|u| (u.scheme(), u.host_str(), u.port_or_known_default()))
-                        == Some((attempt.url().scheme(), attempt.url().host_str(), attempt.url().port_or_known_default()));
+                    let same_host = attempt
+                        .previous()
+                        .first()
+                        .map(|u| (u.scheme(), u.host_str(), u.port_or_known_default()))
+                        == Some((
+                            attempt.url().scheme(),
+                            attempt.url().host_str(),
+                            attempt.url().port_or_known_default(),
+                        ));
                     if same_host && attempt.previous().len() < 3 { attempt.follow() } else { attempt.stop() }
                 }))
                 .user_agent(concat!("auth-core/", env!("CARGO_PKG_VERSION")))
@@ -132,10 +139,10 @@ fn parse_max_age(value: &str) -> Option<Duration> {
         if directive.eq_ignore_ascii_case("no-store") || directive.eq_ignore_ascii_case("no-cache") {
             return Some(Duration::ZERO);
         }
-        if let Some((name, v)) = directive.split_once('=') {
-            if name.trim().eq_ignore_ascii_case("max-age") {
-                result = v.trim().trim_matches('"').parse::<u64>().ok().map(Duration::from_secs);
-            }
+        if let Some((name, v)) = directive.split_once('=')
+            && name.trim().eq_ignore_ascii_case("max-age")
+        {
+            result = v.trim().trim_matches('"').parse::<u64>().ok().map(Duration::from_secs);
         }
     }
     result

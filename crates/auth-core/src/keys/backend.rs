@@ -113,7 +113,6 @@ mod imp {
 #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
 mod imp {
     use jsonwebtoken::DecodingKey;
-    use jsonwebtoken::signature::Verifier as _;
 
     use super::*;
 

@@ -1,4 +1,5 @@
 //! The little DER this crate needs: an RSA public key (PKCS#1 `RSAPublicKey`) read and written.
+#![cfg_attr(not(feature = "aws-lc-rs"), allow(dead_code))] // encoding is only needed by the aws-lc-rs backend
 
 /// Reads `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
 pub(crate) fn parse_rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
@@ -90,7 +91,9 @@ mod tests {
 
     #[test]
     fn refuses_garbage() {
-        for g in [&[][..], &[0x30], &[0x30, 0x85, 1, 1, 1, 1, 1], &[0x30, 0x02, 0x02, 0x00], &[0x02, 0x01, 0x01]] {
+        for g in
+            [&[][..], &[0x30], &[0x30, 0x85, 1, 1, 1, 1, 1], &[0x30, 0x02, 0x02, 0x00], &[0x02, 0x01, 0x01]]
+        {
             assert_eq!(parse_rsa_public_key(g), None);
         }
     }

@@ -71,6 +71,10 @@ pub(crate) fn key_from_jwk(
     origin: KeyOrigin,
     allowed: AlgorithmSet,
 ) -> Result<VerifyingKey, SkipReason> {
+    // serde would also read the struct from an array; a JWK is an object.
+    if !value.is_object() {
+        return Err(SkipReason::Malformed);
+    }
     let jwk = RawJwk::deserialize(value).map_err(|_| SkipReason::Malformed)?;
     if jwk.public_key_use.as_deref().is_some_and(|u| u != "sig") {
         return Err(SkipReason::NotForVerification);
@@ -81,7 +85,8 @@ pub(crate) fn key_from_jwk(
     let material = match (jwk.kty.as_str(), jwk.crv.as_deref()) {
         ("RSA", _) => KeyMaterial::Rsa { n: b64(jwk.n.as_ref())?, e: b64(jwk.e.as_ref())? },
         ("EC", Some(crv @ ("P-256" | "P-384"))) => {
-            let (family, len) = if crv == "P-256" { (KeyFamily::EcP256, 32) } else { (KeyFamily::EcP384, 48) };
+            let (family, len) =
+                if crv == "P-256" { (KeyFamily::EcP256, 32) } else { (KeyFamily::EcP384, 48) };
             let (x, y) = (b64(jwk.x.as_ref())?, b64(jwk.y.as_ref())?);
             if x.len() != len || y.len() != len {
                 return Err(SkipReason::Unusable);

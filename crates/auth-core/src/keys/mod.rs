@@ -31,11 +31,21 @@ pub(crate) enum KeyOrigin {
 /// Public key (or secret) bytes, decoded, before any backend parses them.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) enum KeyMaterial {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// An uncompressed SEC1 point (`0x04 || x || y`).
-    Ec { family: KeyFamily, point: Vec<u8> },
-    Ed25519 { x: Vec<u8> },
-    Hmac { secret: Vec<u8> },
+    Ec {
+        family: KeyFamily,
+        point: Vec<u8>,
+    },
+    Ed25519 {
+        x: Vec<u8>,
+    },
+    Hmac {
+        secret: Vec<u8>,
+    },
 }
 
 impl fmt::Debug for KeyMaterial {
@@ -119,18 +129,14 @@ impl VerifyingKey {
         bound: Option<Algorithm>,
         allowed: AlgorithmSet,
     ) -> Result<Self, SkipReason> {
-        if let Some(alg) = bound {
-            if alg.key_family() != material.family() {
-                return Err(SkipReason::AlgorithmMismatch);
-            }
+        if bound.is_some_and(|alg| alg.key_family() != material.family()) {
+            return Err(SkipReason::AlgorithmMismatch);
         }
         if matches!(material, KeyMaterial::Rsa { .. }) && material.bits() < MIN_RSA_BITS {
             return Err(SkipReason::WeakKey);
         }
-        let algorithms: AlgorithmSet = material
-            .algorithms()
-            .filter(|a| allowed.contains(*a) && bound.is_none_or(|b| b == *a))
-            .collect();
+        let algorithms: AlgorithmSet =
+            material.algorithms().filter(|a| allowed.contains(*a) && bound.is_none_or(|b| b == *a)).collect();
         if algorithms.is_empty() {
             return Err(if matches!(material, KeyMaterial::Hmac { .. }) && bound.is_some() {
                 SkipReason::WeakKey

@@ -61,7 +61,9 @@ impl KeySet {
         Ok(KeySet { keys })
     }
 
-    /// Keys that may verify a token with this `kid` (all keys when the token names none) and `alg`.
+    /// Keys that may verify a token with this `kid` and `alg`: the keys with that `kid`, and keys
+    /// without one (a PEM key configured without a kid must still verify tokens that name one);
+    /// every key when the token names no `kid`.
     pub(crate) fn candidates<'a>(
         &'a self,
         kid: Option<&'a str>,
@@ -69,7 +71,7 @@ impl KeySet {
     ) -> impl Iterator<Item = &'a Arc<VerifyingKey>> + 'a {
         self.keys
             .iter()
-            .filter(move |k| k.accepts(alg) && (kid.is_none() || k.kid() == kid))
+            .filter(move |k| k.accepts(alg) && (kid.is_none() || k.kid().is_none() || k.kid() == kid))
     }
 
     /// Whether any key has this `kid`.

@@ -46,7 +46,9 @@ impl StaticKey {
             Some((n, e)) => Ok(KeyMaterial::Rsa { n, e }),
             None => {
                 let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-                material_from_pem(format!("-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n").as_bytes())
+                material_from_pem(
+                    format!("-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n").as_bytes(),
+                )
             }
         };
         StaticKey::from_source(Source::Material(material))
@@ -86,12 +88,18 @@ impl StaticKey {
     }
 
     /// Builds the verifying keys, or names what is wrong. `setting` names this key in errors.
-    pub(crate) fn build(&self, allowed: AlgorithmSet, setting: &str) -> Result<Vec<Arc<VerifyingKey>>, ConfigError> {
+    pub(crate) fn build(
+        &self,
+        allowed: AlgorithmSet,
+        setting: &str,
+    ) -> Result<Vec<Arc<VerifyingKey>>, ConfigError> {
         let explain = |reason: crate::keys::SkipReason| ConfigError::new(setting, reason.as_str());
         match &self.source {
             Source::Material(m) => {
                 let m = m.as_ref().map_err(|e| ConfigError::new(setting, e.clone()))?;
-                Ok(vec![Arc::new(VerifyingKey::new(self.kid.clone(), m, self.alg, allowed).map_err(explain)?)])
+                Ok(vec![Arc::new(
+                    VerifyingKey::new(self.kid.clone(), m, self.alg, allowed).map_err(explain)?,
+                )])
             }
             Source::Jwk(v) => {
                 let mut v = v.as_ref().map_err(|e| ConfigError::new(setting, e.clone()))?.clone();

@@ -87,10 +87,7 @@ mod tests {
     #[test]
     fn bad_syntax_is_invalid_request() {
         for v in ["Bearer a b", "Bearer a,b", "Bearer ===", "Bearer a\"b", "", "Bearer\ta.b"] {
-            assert!(
-                matches!(bearer_token(v.as_bytes()), Err(AuthError::InvalidRequest(_))),
-                "{v:?}"
-            );
+            assert!(matches!(bearer_token(v.as_bytes()), Err(AuthError::InvalidRequest(_))), "{v:?}");
         }
         assert!(matches!(bearer_token(b"Bearer \xff"), Err(AuthError::InvalidRequest(_))));
     }

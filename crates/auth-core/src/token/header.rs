@@ -35,6 +35,10 @@ impl JoseHeader {
     /// `alg`, names an unknown algorithm or `none`, or carries any `crit` entry is refused: this
     /// validator understands no JWS extension, so by RFC 7515 §4.1.11 it must reject them all.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, TokenProblem> {
+        // serde would also read a struct from a JSON array; a JOSE header is an object.
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return Err(TokenProblem::Malformed);
+        }
         let raw: RawHeader<'_> = serde_json::from_slice(bytes).map_err(|_| TokenProblem::Malformed)?;
         match raw.crit {
             None => {}
@@ -46,11 +50,7 @@ impl JoseHeader {
         }
         let alg = raw.alg.ok_or(TokenProblem::Malformed)?;
         let alg = Algorithm::from_header(&alg).ok_or(TokenProblem::AlgorithmNotAllowed)?;
-        Ok(JoseHeader {
-            alg,
-            kid: raw.kid.map(Cow::into_owned),
-            typ: raw.typ.map(Cow::into_owned),
-        })
+        Ok(JoseHeader { alg, kid: raw.kid.map(Cow::into_owned), typ: raw.typ.map(Cow::into_owned) })
     }
 }
 

@@ -55,7 +55,9 @@ mod tests {
 
     #[test]
     fn refuses_other_shapes() {
-        for t in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", "..", "a..c", ".b.c", "a.b.", "eyJ9.eyJ9.AA==", "e!.e.e"] {
+        for t in
+            ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", "..", "a..c", ".b.c", "a.b.", "eyJ9.eyJ9.AA==", "e!.e.e"]
+        {
             assert!(CompactJws::parse(t, 100).is_err(), "{t}");
         }
         assert!(CompactJws::parse("eyJ9.eyJ9.AAAA", 10).is_err());

@@ -1,5 +1,6 @@
-//! Finding the access token in a request: the `Authorization` header, and optionally a cookie or
-//! the `access_token` query parameter (RFC 6750 §2.3, off by default).
+//! Finding the access token in a request: the `Authorization` header, and optionally a cookie,
+//! the `access_token` query parameter (RFC 6750 §2.3) or the `access_token` field of a form body
+//! (RFC 6750 §2.2), both off by default.
 //!
 //! Every adapter (tower, actix) calls the same [`TokenLocator`] through the small
 //! [`RequestParts`] view, so extraction rules are identical across frameworks.
@@ -26,12 +27,23 @@ pub struct CredentialSources {
     pub query: bool,
     /// Accept the token from this cookie.
     pub cookie: Option<String>,
+    /// Accept the `access_token` field of an `application/x-www-form-urlencoded` body (RFC 6750
+    /// §2.2). Off by default. Only adapters that read the body can honour it (see
+    /// [`TokenLocator::locate_with_form`]); a form field sent alongside another credential is
+    /// refused whether or not this is on.
+    pub form: bool,
 }
 
 impl CredentialSources {
     /// Accept the `access_token` query parameter too.
     pub fn with_query(mut self) -> Self {
         self.query = true;
+        self
+    }
+
+    /// Accept the `access_token` field of a form-encoded body too.
+    pub fn with_form(mut self) -> Self {
+        self.form = true;
         self
     }
 
@@ -80,7 +92,45 @@ impl TokenLocator {
 
     /// The token, `Ok(None)` when the request carries no credentials, or the `invalid_request`
     /// error when the request is malformed or carries the token by more than one method.
+    ///
+    /// Does not look at the body: adapters that can read a form body call
+    /// [`locate_with_form`](Self::locate_with_form) instead.
     pub fn locate<'r, R: RequestParts>(&self, req: &'r R) -> Result<Option<Cow<'r, str>>, AuthError> {
+        self.locate_with_form(req, None)
+    }
+
+    /// [`locate`](Self::locate), also given the request's body when it is
+    /// `application/x-www-form-urlencoded` (see [`is_form_urlencoded`]; pass `None` otherwise).
+    ///
+    /// The body's `access_token` field counts as a credential method: sent with any other (header,
+    /// query, cookie) it is `invalid_request`, as are two `access_token` fields, whether or not
+    /// [`CredentialSources::form`] is on. When it is the only credential, it is the token only if
+    /// that source is on; otherwise the request carries no credentials.
+    ///
+    /// ```
+    /// use auth_core::{AuthError, CredentialSources, RequestParts, TokenLocator};
+    ///
+    /// struct Req(Vec<(&'static str, &'static [u8])>);
+    /// impl RequestParts for Req {
+    ///     fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+    ///         self.0.iter().filter(move |(n, _)| *n == name).map(|(_, v)| *v)
+    ///     }
+    ///     fn query(&self) -> Option<&str> { None }
+    /// }
+    ///
+    /// let body = b"name=rex&access_token=a.b.c";
+    /// let on = TokenLocator::new(CredentialSources::default().with_form());
+    /// assert_eq!(on.locate_with_form(&Req(vec![]), Some(body)).unwrap().as_deref(), Some("a.b.c"));
+    /// let off = TokenLocator::default();
+    /// assert_eq!(off.locate_with_form(&Req(vec![]), Some(body)).unwrap(), None);
+    /// let both = Req(vec![("authorization", b"Bearer a.b.c")]);
+    /// assert!(matches!(off.locate_with_form(&both, Some(body)), Err(AuthError::InvalidRequest(_))));
+    /// ```
+    pub fn locate_with_form<'r, R: RequestParts>(
+        &self,
+        req: &'r R,
+        form_body: Option<&'r [u8]>,
+    ) -> Result<Option<Cow<'r, str>>, AuthError> {
         let mut found: Option<Cow<'r, str>> = None;
         let mut methods = 0u8;
 
@@ -101,21 +151,19 @@ impl TokenLocator {
         }
 
         // Looked at even when the query form is off: a token sent twice is always invalid_request.
-        if let Some(query) = req.query() {
-            let mut query_token = None;
-            for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-                if name == "access_token" {
-                    if query_token.is_some() {
-                        return Err(RequestProblem::MultipleCredentials.into());
-                    }
-                    query_token = Some(value);
-                }
+        if let Some(token) = req.query().map(|q| access_token_field(q.as_bytes())).transpose()?.flatten() {
+            methods += 1;
+            if self.sources.query && found.is_none() {
+                found = Some(Cow::Owned(checked(&token)?.to_owned()));
             }
-            if let Some(token) = query_token {
-                methods += 1;
-                if self.sources.query && found.is_none() {
-                    found = Some(Cow::Owned(checked(&token)?.to_owned()));
-                }
+        }
+
+        // Likewise looked at even when the form source is off.
+        if let Some(token) = form_body.map(access_token_field).transpose()?.flatten() {
+            methods += 1;
+            if self.sources.form && found.is_none() {
+                checked(&token)?;
+                found = Some(token);
             }
         }
 
@@ -146,6 +194,36 @@ impl TokenLocator {
         }
         Ok(found)
     }
+}
+
+/// Whether a `Content-Type` value is `application/x-www-form-urlencoded` (case-insensitive,
+/// parameters such as `charset` allowed): the bodies whose `access_token` field RFC 6750 §2.2
+/// defines, and the only ones an adapter should hand to [`TokenLocator::locate_with_form`].
+///
+/// ```
+/// use auth_core::token::locate::is_form_urlencoded;
+///
+/// assert!(is_form_urlencoded(b"Application/X-WWW-Form-Urlencoded; charset=UTF-8"));
+/// assert!(!is_form_urlencoded(b"application/json"));
+/// ```
+pub fn is_form_urlencoded(content_type: &[u8]) -> bool {
+    let essence = content_type.split(|b| *b == b';').next().unwrap_or_default();
+    essence.trim_ascii().eq_ignore_ascii_case(b"application/x-www-form-urlencoded")
+}
+
+/// The one `access_token` field of form-encoded `input` (a query string or a body), or
+/// `invalid_request` when there are several.
+fn access_token_field(input: &[u8]) -> Result<Option<Cow<'_, str>>, AuthError> {
+    let mut token = None;
+    for (name, value) in url::form_urlencoded::parse(input) {
+        if name == "access_token" {
+            if token.is_some() {
+                return Err(RequestProblem::MultipleCredentials.into());
+            }
+            token = Some(value);
+        }
+    }
+    Ok(token)
 }
 
 fn checked(token: &str) -> Result<&str, AuthError> {
@@ -210,6 +288,49 @@ mod tests {
             let r = req(vec![("authorization", b"Bearer a.b.c")], Some("access_token=a.b.c"));
             assert_eq!(l.locate(&r), Err(RequestProblem::MultipleCredentials.into()));
         }
+    }
+
+    #[test]
+    fn form_field_counts_as_a_method_whether_on_or_off() {
+        let off = TokenLocator::default();
+        let on = TokenLocator::new(CredentialSources::default().with_form());
+        let body: &[u8] = b"name=rex&access_token=a.b.c";
+        for l in [&off, &on] {
+            let header = req(vec![("authorization", b"Bearer a.b.c")], None);
+            assert_eq!(
+                l.locate_with_form(&header, Some(body)),
+                Err(RequestProblem::MultipleCredentials.into())
+            );
+            let query = req(vec![], Some("access_token=a.b.c"));
+            assert_eq!(
+                l.locate_with_form(&query, Some(body)),
+                Err(RequestProblem::MultipleCredentials.into())
+            );
+            let twice: &[u8] = b"access_token=a&access_token=b";
+            assert_eq!(
+                l.locate_with_form(&req(vec![], None), Some(twice)),
+                Err(RequestProblem::MultipleCredentials.into())
+            );
+            // A form without the field leaves the header alone.
+            let plain = l.locate_with_form(&header, Some(b"name=rex")).unwrap();
+            assert_eq!(plain.as_deref(), Some("a.b.c"));
+        }
+        assert_eq!(off.locate_with_form(&req(vec![], None), Some(body)).unwrap(), None);
+        assert_eq!(on.locate_with_form(&req(vec![], None), Some(body)).unwrap().as_deref(), Some("a.b.c"));
+        let nothing = req(vec![], None);
+        let empty = on.locate_with_form(&nothing, Some(b"access_token="));
+        assert_eq!(empty, Err(RequestProblem::EmptyCredentials.into()));
+        let cookie = TokenLocator::new(CredentialSources::default().with_cookie("at"));
+        let r = req(vec![("cookie", b"at=a.b.c")], None);
+        assert_eq!(cookie.locate_with_form(&r, Some(body)), Err(RequestProblem::MultipleCredentials.into()));
+    }
+
+    #[test]
+    fn form_content_types() {
+        assert!(is_form_urlencoded(b"application/x-www-form-urlencoded"));
+        assert!(is_form_urlencoded(b" APPLICATION/x-www-form-urlencoded ;charset=utf-8"));
+        assert!(!is_form_urlencoded(b"application/x-www-form-urlencoded-not"));
+        assert!(!is_form_urlencoded(b"multipart/form-data; boundary=x"));
     }
 
     #[test]

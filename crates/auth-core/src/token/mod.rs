@@ -7,4 +7,4 @@ pub(crate) mod jws;
 pub mod locate;
 
 pub use bearer::bearer_token;
-pub use locate::{CredentialSources, RequestParts, TokenLocator};
+pub use locate::{CredentialSources, RequestParts, TokenLocator, is_form_urlencoded};

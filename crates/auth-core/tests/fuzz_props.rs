@@ -1,0 +1,199 @@
+//! Property tests: whatever arrives as a token or an `Authorization` header, `validate` and
+//! `bearer_token` return (never panic), and only tokens that meet every rule are accepted.
+
+#![cfg(feature = "dev-issuer")]
+
+mod common;
+
+use auth_core::{Algorithm, StaticKey, Validator, bearer_token};
+use common::*;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{Map, Value, json};
+use tokio::runtime::Runtime;
+
+const CASES: u32 = 256;
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config { cases: CASES, failure_persistence: None, ..Config::default() })
+}
+
+/// A current-thread runtime and a validator trusting one key of every algorithm.
+fn setup() -> (Runtime, Validator) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let keys: Vec<Value> = Algorithm::ALL.iter().map(|a| key(*a).public_jwk()).collect();
+    let jwks = StaticKey::jwks(json!({ "keys": keys }).to_string());
+    let v = builder([jwks], &Algorithm::ALL).build().unwrap();
+    (rt, v)
+}
+
+fn claim_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "nbf",
+            "iat",
+            "jti",
+            "client_id",
+            "azp",
+            "scope",
+            "scp",
+            "alg",
+            "kid",
+            "typ",
+            "crit",
+            "jwk",
+            "jku",
+        ])
+        .prop_map(str::to_owned),
+        "[a-z_]{1,6}",
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        (NOW - 400..NOW + 400).prop_map(Value::from),
+        ".{0,16}".prop_map(Value::from),
+        prop::sample::select(vec![ISS, AUD, "at+jwt", "JWT", "none", "RS256", "HS256", "b64"])
+            .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map(claim_name(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn json_object() -> impl Strategy<Value = Map<String, Value>> {
+    prop::collection::btree_map(claim_name(), json_value(), 0..8).prop_map(|m| m.into_iter().collect())
+}
+
+/// A header: random members, usually with a real or plausible `alg` and a known or random `kid`.
+fn header() -> impl Strategy<Value = Value> {
+    let alg = prop_oneof![
+        4 => prop::sample::select(Algorithm::ALL.to_vec()).prop_map(|a| json!(a.as_str())),
+        1 => json_value(),
+    ];
+    let kid = prop_oneof![
+        prop::sample::select(Algorithm::ALL.to_vec()).prop_map(|a| json!(key(a).kid())),
+        json_value(),
+    ];
+    (json_object(), alg, proptest::option::of(kid)).prop_map(|(mut h, alg, kid)| {
+        h.insert("alg".into(), alg);
+        match kid {
+            Some(k) => h.insert("kid".into(), k),
+            None => h.remove("kid"),
+        };
+        Value::Object(h)
+    })
+}
+
+fn b64ish() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_=+/.-]{0,60}"
+}
+
+/// What acceptance promises: every rule of the validator holds for the claims.
+fn assert_accepted_claims_are_valid(claims: &auth_core::Claims) -> Result<(), TestCaseError> {
+    let r = claims.registered();
+    prop_assert_eq!(r.iss.as_deref(), Some(ISS));
+    prop_assert!(r.aud.iter().any(|a| a == AUD));
+    prop_assert!(r.exp.is_some_and(|exp| NOW < exp.saturating_add(60)));
+    prop_assert!(r.nbf.is_none_or(|nbf| nbf <= NOW + 60));
+    prop_assert!(r.iat.is_none_or(|iat| iat <= NOW + 60));
+    Ok(())
+}
+
+#[test]
+fn random_bytes_are_refused_without_panicking() {
+    let (rt, v) = setup();
+    runner()
+        .run(&prop::collection::vec(any::<u8>(), 0..600), |bytes| {
+            let text = String::from_utf8_lossy(&bytes);
+            prop_assert!(rt.block_on(v.validate(&text)).is_err());
+            if let Ok(token) = bearer_token(&bytes) {
+                prop_assert!(!token.is_empty() && text.contains(token));
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn random_strings_are_refused_without_panicking() {
+    let (rt, v) = setup();
+    runner()
+        .run(&any::<String>(), |s| {
+            prop_assert!(rt.block_on(v.validate(&s)).is_err());
+            let _ = bearer_token(s.as_bytes());
+            let header = format!("Bearer {s}");
+            if let Ok(token) = bearer_token(header.as_bytes()) {
+                prop_assert!(rt.block_on(v.validate(token)).is_err());
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn three_part_strings_are_refused_without_panicking() {
+    let (rt, v) = setup();
+    runner()
+        .run(&(b64ish(), b64ish(), b64ish()), |(h, p, s)| {
+            let token = format!("{h}.{p}.{s}");
+            prop_assert!(rt.block_on(v.validate(&token)).is_err());
+            let header = format!("Bearer {token}");
+            let _ = bearer_token(header.as_bytes());
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn token_shaped_input_with_random_json_and_signature_is_refused() {
+    let (rt, v) = setup();
+    let strategy = (header(), json_value(), prop::collection::vec(any::<u8>(), 1..200));
+    runner()
+        .run(&strategy, |(h, payload, sig)| {
+            let token = forged(&h.to_string(), &payload.to_string(), &sig);
+            prop_assert!(rt.block_on(v.validate(&token)).is_err(), "accepted a forged token: {}", h);
+            let header = format!("Bearer {token}");
+            prop_assert_eq!(bearer_token(header.as_bytes()), Ok(token.as_str()));
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn validly_signed_random_claims_are_accepted_only_when_every_rule_holds() {
+    let (rt, v) = setup();
+    let base = prop_oneof![Just(good_claims()), Just(json!({}))];
+    let strategy = (prop::sample::select(Algorithm::ALL.to_vec()), base, json_object(), header());
+    runner()
+        .run(&strategy, |(alg, base, changes, extra_header)| {
+            let mut claims = base;
+            for (k, val) in changes {
+                claims[k] = val;
+            }
+            let k = key(alg);
+            let mut h = extra_header;
+            h["alg"] = json!(alg.as_str());
+            h["kid"] = json!(k.kid());
+            let token = k.sign_jwt(&h, &claims);
+            if let Ok(accepted) = rt.block_on(v.validate(&token)) {
+                assert_accepted_claims_are_valid(&accepted)?;
+                prop_assert_eq!(accepted.algorithm(), alg);
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -1,0 +1,179 @@
+//! axum extractors for the claims the [`AuthLayer`](crate::AuthLayer) verified.
+
+use std::fmt;
+
+use auth_core::{AuthError, TokenProblem};
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum_core::response::{IntoResponse, Response};
+use http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::context::AuthContext;
+use crate::request::is_grpc;
+use crate::response::misconfigured;
+
+/// The verified token's payload as your own type.
+///
+/// Anonymous request (an optional layer, no credentials): 401 with the layer's challenge; use
+/// `Option<Claims<T>>` to accept those. A payload that does not fit `T`: 401 `invalid_token`
+/// (the mismatch is logged). No [`AuthLayer`](crate::AuthLayer) in front: 500, logged.
+///
+/// ```
+/// use tower_auth::Claims;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Caller { sub: String }
+///
+/// async fn whoami(Claims(caller): Claims<Caller>) -> String {
+///     caller.sub
+/// }
+///
+/// async fn greet(caller: Option<Claims<Caller>>) -> String {
+///     match caller {
+///         Some(Claims(c)) => format!("hello {}", c.sub),
+///         None => "hello stranger".to_owned(),
+///     }
+/// }
+/// # let _ = (whoami, greet);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Claims<T>(pub T);
+
+/// The verified claims as they are: registered claims, scopes and the raw payload.
+///
+/// Same rejections as [`Claims`]; `Option<Verified>` is `None` for anonymous requests.
+#[derive(Debug, Clone)]
+pub struct Verified(pub auth_core::Claims);
+
+/// Why a claims extractor refused a request.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct AuthRejection {
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    LayerMissing { grpc: bool },
+    Auth { error: AuthError, context: AuthContext },
+}
+
+impl AuthRejection {
+    /// The authentication error, `None` when the `AuthLayer` is missing (a server error).
+    pub fn auth_error(&self) -> Option<&AuthError> {
+        match &self.kind {
+            Kind::Auth { error, .. } => Some(error),
+            Kind::LayerMissing { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::LayerMissing { .. } => f.write_str("no AuthLayer is mounted in front of this handler"),
+            Kind::Auth { error, .. } => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+impl std::error::Error for AuthRejection {}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        let res = match &self.kind {
+            Kind::LayerMissing { grpc } => misconfigured(*grpc),
+            Kind::Auth { error, context } => context.error_response(error),
+        };
+        res.map(axum_core::body::Body::from)
+    }
+}
+
+/// The claims (if any) and the context the layer left, or the 500 rejection when it left none.
+fn lookup(
+    parts: &Parts,
+    extractor: &'static str,
+) -> Result<(Option<auth_core::Claims>, AuthContext), AuthRejection> {
+    match parts.extensions.get::<AuthContext>() {
+        Some(context) => Ok((parts.extensions.get::<auth_core::Claims>().cloned(), context.clone())),
+        None => {
+            tracing::error!(
+                extractor,
+                "no AuthLayer in front of this handler (mount it with `route_layer`); answering 500"
+            );
+            Err(AuthRejection { kind: Kind::LayerMissing { grpc: is_grpc(&parts.headers) } })
+        }
+    }
+}
+
+fn anonymous(context: AuthContext) -> AuthRejection {
+    AuthRejection { kind: Kind::Auth { error: AuthError::MissingToken, context } }
+}
+
+fn typed<T: DeserializeOwned>(claims: &auth_core::Claims, context: AuthContext) -> Result<T, AuthRejection> {
+    claims.deserialize().map_err(|e| {
+        let target = std::any::type_name::<T>();
+        tracing::warn!(target_type = target, "verified token claims do not fit the handler's claims type");
+        // The serde message may quote claim values: keep it out of the default log level.
+        tracing::debug!(target_type = target, error = %e, "claims deserialization error");
+        let error = AuthError::InvalidToken(TokenProblem::Rejected(
+            "the token's claims are not what this resource expects",
+        ));
+        AuthRejection { kind: Kind::Auth { error, context } }
+    })
+}
+
+impl<T, S> FromRequestParts<S> for Claims<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match lookup(parts, "Claims")? {
+            (Some(claims), context) => typed(&claims, context).map(Claims),
+            (None, context) => Err(anonymous(context)),
+        }
+    }
+}
+
+impl<T, S> OptionalFromRequestParts<S> for Claims<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        match lookup(parts, "Option<Claims>")? {
+            (Some(claims), context) => typed(&claims, context).map(|t| Some(Claims(t))),
+            (None, _) => Ok(None),
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for Verified
+where
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match lookup(parts, "Verified")? {
+            (Some(claims), _) => Ok(Verified(claims)),
+            (None, context) => Err(anonymous(context)),
+        }
+    }
+}
+
+impl<S> OptionalFromRequestParts<S> for Verified
+where
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(lookup(parts, "Option<Verified>")?.0.map(Verified))
+    }
+}

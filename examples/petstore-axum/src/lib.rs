@@ -1,0 +1,150 @@
+//! The Petstore API on axum, protected by [`tower_auth`].
+//!
+//! | Route | Access |
+//! |---|---|
+//! | `GET /health` | public |
+//! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
+//! | `POST /pets` | scope `pets:write` |
+//! | `DELETE /pets/{id}` | scopes `pets:write` and `admin` |
+//! | `GET /me` | any valid token |
+//! | `GET /store/inventory` | optional: anonymous callers get the public view |
+//!
+//! Authentication failures are answered by `tower-auth` (RFC 6750). Run it with
+//! `cargo run -p petstore-axum`; tests run [`serve`] in-process on a real socket.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use auth_core::Validator;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use petstore::api::{Caller, ErrorBody, Health, Inventory, Me};
+use petstore::{NewPet, Pet, PetStore, parse_id};
+use tower_auth::{AuthLayer, Claims, DEFAULT_FORM_BODY_LIMIT, RequireScopesLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Clone)]
+struct AppState {
+    store: Arc<PetStore>,
+    validator: Validator,
+}
+
+/// The Petstore router, with a fresh store (the two seed pets).
+pub fn app(validator: Validator) -> Router {
+    app_with_store(validator, Arc::new(PetStore::seeded()))
+}
+
+/// The Petstore router over `store`.
+pub fn app_with_store(validator: Validator, store: Arc<PetStore>) -> Router {
+    let state = AppState { store, validator: validator.clone() };
+
+    // Every route here needs a valid token. `route_layer` (not `layer`): unknown paths still
+    // answer 404, not 401. Scope layers sit inside the AuthLayer, next to their handler.
+    let protected = Router::new()
+        .route("/pets", get(list_pets).route_layer(RequireScopesLayer::all(["pets:read"])))
+        .route("/pets", axum::routing::post(create_pet).route_layer(RequireScopesLayer::all(["pets:write"])))
+        .route("/pets/{id}", get(get_pet).route_layer(RequireScopesLayer::all(["pets:read"])))
+        .route(
+            "/pets/{id}",
+            axum::routing::delete(delete_pet).route_layer(RequireScopesLayer::all(["pets:write", "admin"])),
+        )
+        .route("/me", get(me))
+        // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form
+        // field is refused as `invalid_request` (RFC 6750 §2: one method per request).
+        .route_layer(AuthLayer::new(validator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT));
+
+    // No token: the handler sees `None`. A bad token is still refused (401).
+    let optional = Router::new()
+        .route("/store/inventory", get(inventory))
+        .route_layer(AuthLayer::new(validator).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT));
+
+    Router::new()
+        .route("/health", get(health))
+        .merge(protected)
+        .merge(optional)
+        .fallback(no_route)
+        .with_state(state)
+        // Outermost, so the token never reaches the request logs.
+        .layer(TraceLayer::new_for_http())
+        .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
+}
+
+/// Serves the Petstore on `listener` until the process ends. Keys load in the background:
+/// `/health` answers at once, protected routes answer 503 until the keys are there.
+pub async fn serve(listener: tokio::net::TcpListener, validator: Validator) -> std::io::Result<()> {
+    serve_with_shutdown(listener, validator, std::future::pending()).await
+}
+
+/// [`serve`], stopping gracefully when `shutdown` completes.
+pub async fn serve_with_shutdown(
+    listener: tokio::net::TcpListener,
+    validator: Validator,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    petstore::spawn_warm_up(validator.clone());
+    axum::serve(listener, app(validator)).with_graceful_shutdown(shutdown).await
+}
+
+async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health::of(&state.validator))
+}
+
+async fn list_pets(State(state): State<AppState>) -> Json<Vec<Pet>> {
+    Json(state.store.list())
+}
+
+async fn get_pet(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match parse_id(&id).and_then(|id| state.store.get(id)) {
+        Some(pet) => Json(pet).into_response(),
+        None => not_found(&id),
+    }
+}
+
+async fn create_pet(State(state): State<AppState>, body: Result<Json<NewPet>, JsonRejection>) -> Response {
+    let new = match body {
+        Ok(Json(new)) => new,
+        Err(rejection) => {
+            let message = "the body must be JSON like {\"name\": \"Rex\", \"tag\": \"dog\"}";
+            return (rejection.status(), Json(ErrorBody::invalid_pet(message))).into_response();
+        }
+    };
+    if let Err(message) = new.check() {
+        return (StatusCode::BAD_REQUEST, Json(ErrorBody::invalid_pet(message))).into_response();
+    }
+    (StatusCode::CREATED, Json(state.store.create(new))).into_response()
+}
+
+async fn delete_pet(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    if parse_id(&id).is_some_and(|id| state.store.delete(id)) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        not_found(&id)
+    }
+}
+
+async fn me(Claims(caller): Claims<Caller>) -> Json<Me> {
+    Json(caller.me())
+}
+
+async fn inventory(caller: Option<Claims<Caller>>) -> Json<Inventory> {
+    Json(match caller {
+        Some(Claims(caller)) => Inventory::full(&caller),
+        None => Inventory::public(),
+    })
+}
+
+async fn no_route() -> Response {
+    (StatusCode::NOT_FOUND, Json(ErrorBody::no_route())).into_response()
+}
+
+fn not_found(raw_id: &str) -> Response {
+    (StatusCode::NOT_FOUND, Json(ErrorBody::pet_not_found(raw_id))).into_response()
+}

@@ -1,0 +1,36 @@
+//! `cargo run -p petstore-tonic`: the Petstore over gRPC. Same environment variables as the
+//! other Petstore binaries (see `examples/README.md`).
+
+use std::process::ExitCode;
+
+use petstore::{Auth, Settings, StartupError};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    petstore::init_tracing();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("petstore-tonic: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let settings = Settings::from_env()?;
+    let auth = Auth::from_settings(&settings).await?;
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|source| StartupError::Listen { addr: settings.addr, source })?;
+    let addr = listener.local_addr()?;
+    let url = format!("{} (gRPC, plaintext HTTP/2)", petstore::banner::client_addr(addr));
+    let commands = petstore_tonic::grpcurl_commands(addr);
+    let expect = "expect OK, OK, PermissionDenied (no admin scope), OK";
+    println!("{}", petstore::banner::banner("petstore-tonic", &url, &auth, expect, &commands));
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    petstore_tonic::serve_with_shutdown(listener, auth.validator.clone(), shutdown).await?;
+    Ok(())
+}

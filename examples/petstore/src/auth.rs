@@ -1,0 +1,190 @@
+//! The validator built from [`Settings`], or from the built-in development issuer when no
+//! provider is configured.
+
+use auth_core::dev_issuer::DevIssuer;
+use auth_core::{Algorithm, ConfigError, IssuerConfig, KeySource, Validator};
+
+use crate::settings::{AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, Settings};
+
+/// The realm named in `WWW-Authenticate` challenges.
+pub const REALM: &str = "petstore";
+
+/// Scopes of the ready-made user token.
+pub const USER_SCOPES: &str = "pets:read pets:write";
+/// Scopes of the ready-made admin token.
+pub const ADMIN_SCOPES: &str = "pets:read pets:write admin";
+
+/// Why the Petstore cannot start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartupError {
+    /// A setting is wrong; the message names the variable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The built-in development issuer could not start.
+    #[error("cannot start the development issuer: {0}")]
+    DevIssuer(#[source] std::io::Error),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr} (PETSTORE_ADDR): {source}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The reason.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The built-in development issuer and two tokens it minted.
+#[derive(Debug, Clone)]
+pub struct DevAccess {
+    /// The running issuer (it stops when the last clone is dropped: keep this alive).
+    pub issuer: DevIssuer,
+    /// A token with scopes `pets:read pets:write`.
+    pub token: String,
+    /// A token with scopes `pets:read pets:write admin`.
+    pub admin_token: String,
+}
+
+/// The validator, and the development issuer when one is used.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    /// Validates every request's token.
+    pub validator: Validator,
+    /// Present when no provider is configured.
+    pub dev: Option<DevAccess>,
+}
+
+impl Auth {
+    /// Builds the validator from `settings`. With neither `AUTH_ISSUER` nor `AUTH_JWKS_URL`,
+    /// starts a [`DevIssuer`] on `127.0.0.1` (a free port), trusts it, and mints two tokens.
+    ///
+    /// No key is fetched here: call [`spawn_warm_up`] once the server listens.
+    pub async fn from_settings(settings: &Settings) -> Result<Auth, StartupError> {
+        if !settings.uses_dev_issuer() {
+            return Ok(Auth { validator: build_validator(settings)?, dev: None });
+        }
+        let alg = dev_algorithm(settings)?;
+        let issuer = DevIssuer::start(alg).await.map_err(StartupError::DevIssuer)?;
+        let validator = validator_for(settings, IssuerConfig::jwks_url(issuer.issuer(), issuer.jwks_uri()))?;
+        let mint = |scope: &str| issuer.token().audience(settings.audience.clone()).scope(scope).sign();
+        let (token, admin_token) = (mint(USER_SCOPES), mint(ADMIN_SCOPES));
+        Ok(Auth { validator, dev: Some(DevAccess { issuer, token, admin_token }) })
+    }
+}
+
+/// Builds the validator for the provider named by `AUTH_ISSUER` / `AUTH_JWKS_URL`:
+/// issuer alone → discovery; both → that JWKS, `iss` checked; JWKS alone → any `iss`.
+/// Errors name the variable at fault. Nothing is fetched.
+pub fn build_validator(settings: &Settings) -> Result<Validator, ConfigError> {
+    let issuer = match (&settings.issuer, &settings.jwks_url) {
+        (Some(issuer), None) => IssuerConfig::discover(issuer),
+        (Some(issuer), Some(jwks)) => IssuerConfig::jwks_url(issuer, jwks),
+        (None, Some(jwks)) => IssuerConfig::any_issuer(KeySource::JwksUrl(jwks.clone())),
+        (None, None) => {
+            return Err(ConfigError::new(
+                AUTH_ISSUER,
+                "set AUTH_ISSUER or AUTH_JWKS_URL (or neither, for the dev issuer)",
+            ));
+        }
+    };
+    validator_for(settings, issuer)
+}
+
+fn validator_for(settings: &Settings, issuer: IssuerConfig) -> Result<Validator, ConfigError> {
+    let mut builder = Validator::builder()
+        .issuer(issuer)
+        .audience(settings.audience.clone())
+        .profile(settings.profile)
+        .realm(REALM);
+    if let Some(algorithms) = &settings.algorithms {
+        builder = builder.algorithms(algorithms.iter().copied());
+    }
+    builder.build().map_err(name_variable)
+}
+
+/// Renames the builder's setting names to the environment variables they came from.
+fn name_variable(error: ConfigError) -> ConfigError {
+    let variable = match error.setting() {
+        "issuers[0].issuer" => AUTH_ISSUER,
+        "issuers[0].jwks_uri" => AUTH_JWKS_URL,
+        "algorithms" => AUTH_ALGORITHMS,
+        "audience" => AUTH_AUDIENCE,
+        _ => return error,
+    };
+    error.for_setting(variable)
+}
+
+/// ES256 when allowed, else the first allowed asymmetric algorithm.
+fn dev_algorithm(settings: &Settings) -> Result<Algorithm, ConfigError> {
+    let Some(allowed) = &settings.algorithms else { return Ok(Algorithm::ES256) };
+    if allowed.contains(&Algorithm::ES256) {
+        return Ok(Algorithm::ES256);
+    }
+    allowed.iter().copied().find(|a| !a.is_symmetric()).ok_or_else(|| {
+        ConfigError::new(AUTH_ALGORITHMS, "the development issuer needs an asymmetric algorithm (e.g. ES256)")
+    })
+}
+
+/// Fetches the signing keys in the background. Until they load, protected routes answer
+/// 503 with `Retry-After` (and `/health` answers 200 all along); a provider that is down
+/// never stops the service from starting.
+pub fn spawn_warm_up(validator: Validator) -> tokio::task::JoinHandle<bool> {
+    tokio::spawn(async move {
+        let ready = validator.warm_up().await;
+        if ready {
+            tracing::info!("signing keys loaded");
+        } else {
+            tracing::warn!("signing keys not loaded yet; protected routes answer 503 until they are");
+        }
+        ready
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Settings {
+        Settings::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned())).unwrap()
+    }
+
+    #[tokio::test]
+    async fn dev_issuer_tokens_are_accepted() {
+        let auth = Auth::from_settings(&settings(&[])).await.unwrap();
+        let dev = auth.dev.as_ref().unwrap();
+        let claims = auth.validator.validate(&dev.token).await.unwrap();
+        assert!(claims.scopes().contains("pets:write"));
+        assert!(!claims.scopes().contains("admin"));
+        let admin = auth.validator.validate(&dev.admin_token).await.unwrap();
+        assert!(admin.scopes().contains("admin"));
+    }
+
+    #[tokio::test]
+    async fn dev_issuer_follows_audience_and_algorithms() {
+        let s = settings(&[(AUTH_AUDIENCE, "api://pets"), (AUTH_ALGORITHMS, "EdDSA")]);
+        let auth = Auth::from_settings(&s).await.unwrap();
+        let claims = auth.validator.validate(&auth.dev.as_ref().unwrap().token).await.unwrap();
+        assert_eq!(claims.algorithm(), Algorithm::EdDSA);
+        assert_eq!(claims.registered().aud, ["api://pets"]);
+    }
+
+    #[tokio::test]
+    async fn unreachable_provider_does_not_fail_startup() {
+        let s = settings(&[(AUTH_JWKS_URL, "http://127.0.0.1:1/jwks")]);
+        let auth = Auth::from_settings(&s).await.unwrap();
+        assert!(auth.dev.is_none());
+        assert!(!auth.validator.is_ready());
+    }
+
+    #[test]
+    fn builder_errors_name_the_variable() {
+        let err = build_validator(&settings(&[(AUTH_ISSUER, "ftp://idp")])).unwrap_err();
+        assert_eq!(err.setting(), AUTH_ISSUER);
+        let err = build_validator(&settings(&[(AUTH_JWKS_URL, "http://idp.example.com/jwks")])).unwrap_err();
+        assert_eq!(err.setting(), AUTH_JWKS_URL);
+        let err = build_validator(&settings(&[(AUTH_ISSUER, "https://idp"), (AUTH_ALGORITHMS, "HS256")]))
+            .unwrap_err();
+        assert_eq!(err.setting(), AUTH_ALGORITHMS);
+    }
+}

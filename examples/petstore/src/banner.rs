@@ -1,0 +1,85 @@
+//! The startup banner: where the service listens, ready tokens, and commands to paste.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::auth::{ADMIN_SCOPES, Auth, USER_SCOPES};
+
+/// The address a client on this machine should use: an unspecified listen address
+/// (`0.0.0.0`, `[::]`) becomes loopback.
+pub fn client_addr(listen: SocketAddr) -> SocketAddr {
+    match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, listen.port())),
+        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((Ipv6Addr::LOCALHOST, listen.port())),
+        _ => listen,
+    }
+}
+
+/// `curl` commands for the HTTP Petstore at `listen`, one per line, to paste after the
+/// `TOKEN=` / `ADMIN_TOKEN=` lines (expected: 200, 200, 201, 403, 204, 200).
+pub fn curl_commands(listen: SocketAddr) -> Vec<String> {
+    let base = format!("http://{}", client_addr(listen));
+    vec![
+        format!("curl -i {base}/health"),
+        format!("curl -i -H \"Authorization: Bearer $TOKEN\" {base}/pets"),
+        format!(
+            "curl -i -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \
+             -d '{{\"name\":\"Nemo\",\"tag\":\"fish\"}}' {base}/pets"
+        ),
+        format!("curl -i -X DELETE -H \"Authorization: Bearer $TOKEN\" {base}/pets/1"),
+        format!("curl -i -X DELETE -H \"Authorization: Bearer $ADMIN_TOKEN\" {base}/pets/1"),
+        format!("curl -i -H \"Authorization: Bearer $TOKEN\" {base}/me"),
+    ]
+}
+
+/// The banner for the HTTP binaries.
+pub fn http_banner(name: &str, listen: SocketAddr, auth: &Auth) -> String {
+    let url = format!("http://{}", client_addr(listen));
+    banner(name, &url, auth, "expect 200, 200, 201, 403 (no admin scope), 204, 200", &curl_commands(listen))
+}
+
+/// A banner: the service, its token source, then a block of lines that work pasted into a
+/// shell (`TOKEN=...` lines when the development issuer is used, then `commands`).
+/// `expect` says what the commands should answer.
+pub fn banner(name: &str, url: &str, auth: &Auth, expect: &str, commands: &[String]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{name} listening on {url}");
+    match &auth.dev {
+        Some(dev) => {
+            let _ = writeln!(
+                out,
+                "No AUTH_ISSUER or AUTH_JWKS_URL set: trusting the built-in development issuer at {} \
+                 (tokens valid for 1 hour).",
+                dev.issuer.issuer()
+            );
+            let _ = writeln!(out, "TOKEN has scopes `{USER_SCOPES}`; ADMIN_TOKEN has `{ADMIN_SCOPES}`.");
+            let _ = writeln!(out, "Paste into a shell ({expect}):\n");
+            let _ = writeln!(out, "TOKEN={}", dev.token);
+            let _ = writeln!(out, "ADMIN_TOKEN={}", dev.admin_token);
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "Get access tokens from your provider (scopes `{USER_SCOPES}`, and `admin` to delete),"
+            );
+            let _ = writeln!(out, "set TOKEN and ADMIN_TOKEN to them, then run ({expect}):\n");
+        }
+    }
+    for command in commands {
+        let _ = writeln!(out, "{command}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unspecified_addresses_become_loopback() {
+        assert_eq!(client_addr("0.0.0.0:80".parse().unwrap()).to_string(), "127.0.0.1:80");
+        assert_eq!(client_addr("[::]:80".parse().unwrap()).to_string(), "[::1]:80");
+        assert_eq!(client_addr("10.0.0.1:80".parse().unwrap()).to_string(), "10.0.0.1:80");
+        assert!(curl_commands("0.0.0.0:9".parse().unwrap())[0].ends_with("http://127.0.0.1:9/health"));
+    }
+}

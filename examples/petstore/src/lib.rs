@@ -1,0 +1,45 @@
+//! The Petstore shared by the example binaries (`petstore-axum`, `petstore-tonic`, …), so that
+//! every one reads the same environment variables, trusts tokens the same way and answers with
+//! the same JSON:
+//!
+//! - [`Settings`]: `PETSTORE_ADDR`, `AUTH_ISSUER`, `AUTH_JWKS_URL`, `AUTH_AUDIENCE`,
+//!   `AUTH_ALGORITHMS`, `AUTH_PROFILE`, `AUTH_TOKEN_CACHE`, each checked at startup;
+//! - [`Auth::from_settings`]: the validator (realm `petstore`), with a built-in development
+//!   issuer and ready tokens when no provider is configured; [`spawn_warm_up`] loads keys in the
+//!   background so a provider that is down never stops startup;
+//! - [`banner`]: what to paste into a shell to try the service;
+//! - [`PetStore`] and the [`api`] shapes.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let settings = petstore::Settings::from_env()?;
+//! let auth = petstore::Auth::from_settings(&settings).await?;
+//! let listener = tokio::net::TcpListener::bind(settings.addr).await?;
+//! println!("{}", petstore::banner::http_banner("petstore", listener.local_addr()?, &auth));
+//! petstore::spawn_warm_up(auth.validator.clone());
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod api;
+mod auth;
+pub mod banner;
+mod settings;
+mod store;
+
+pub use auth::{
+    ADMIN_SCOPES, Auth, DevAccess, REALM, StartupError, USER_SCOPES, build_validator, spawn_warm_up,
+};
+pub use settings::{
+    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PROFILE, AUTH_TOKEN_CACHE, DEFAULT_ADDR,
+    DEFAULT_AUDIENCE, PETSTORE_ADDR, Settings, VARIABLES,
+};
+pub use store::{NewPet, Pet, PetStatus, PetStore, parse_id};
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`): for the binaries' `main`.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,0 +1,217 @@
+//! The Petstore's settings, read from environment variables, every one checked at startup.
+
+use std::net::SocketAddr;
+
+use auth_core::{Algorithm, ConfigError, Profile};
+
+/// `PETSTORE_ADDR`: where the API listens. Default `127.0.0.1:8080`.
+pub const PETSTORE_ADDR: &str = "PETSTORE_ADDR";
+/// `AUTH_ISSUER`: the trusted issuer URL; keys are found by discovery unless `AUTH_JWKS_URL` is set.
+pub const AUTH_ISSUER: &str = "AUTH_ISSUER";
+/// `AUTH_JWKS_URL`: take keys from this JWKS. Without `AUTH_ISSUER`, any `iss` is accepted.
+pub const AUTH_JWKS_URL: &str = "AUTH_JWKS_URL";
+/// `AUTH_AUDIENCE`: the audience tokens must name. Default `petstore`.
+pub const AUTH_AUDIENCE: &str = "AUTH_AUDIENCE";
+/// `AUTH_ALGORITHMS`: comma-separated allow-list. Default every asymmetric algorithm.
+pub const AUTH_ALGORITHMS: &str = "AUTH_ALGORITHMS";
+/// `AUTH_PROFILE`: `rfc9068` (default) or `generic`.
+pub const AUTH_PROFILE: &str = "AUTH_PROFILE";
+/// `AUTH_TOKEN_CACHE`: verified-token cache size in entries; `0` turns it off.
+pub const AUTH_TOKEN_CACHE: &str = "AUTH_TOKEN_CACHE";
+
+/// Every variable [`Settings::from_env`] reads.
+pub const VARIABLES: [&str; 7] = [
+    PETSTORE_ADDR,
+    AUTH_ISSUER,
+    AUTH_JWKS_URL,
+    AUTH_AUDIENCE,
+    AUTH_ALGORITHMS,
+    AUTH_PROFILE,
+    AUTH_TOKEN_CACHE,
+];
+
+/// The default listen address.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// The default audience, and the realm named in challenges.
+pub const DEFAULT_AUDIENCE: &str = "petstore";
+
+/// The Petstore's configuration. An empty variable counts as unset.
+///
+/// ```
+/// use petstore::Settings;
+///
+/// let settings = Settings::from_lookup(|name| match name {
+///     "AUTH_ISSUER" => Some("https://idp.example.com".to_owned()),
+///     "AUTH_ALGORITHMS" => Some("RS256, ES256".to_owned()),
+///     _ => None,
+/// })?;
+/// assert_eq!(settings.audience, "petstore");
+/// assert_eq!(settings.addr.port(), 8080);
+///
+/// let err = Settings::from_lookup(|name| (name == "AUTH_PROFILE").then(|| "foo".to_owned())).unwrap_err();
+/// assert_eq!(err.setting(), "AUTH_PROFILE");
+/// # Ok::<(), auth_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Listen address (`PETSTORE_ADDR`).
+    pub addr: SocketAddr,
+    /// Trusted issuer (`AUTH_ISSUER`).
+    pub issuer: Option<String>,
+    /// JWKS URL (`AUTH_JWKS_URL`).
+    pub jwks_url: Option<String>,
+    /// Required audience (`AUTH_AUDIENCE`).
+    pub audience: String,
+    /// Algorithm allow-list (`AUTH_ALGORITHMS`); `None` means every asymmetric algorithm.
+    pub algorithms: Option<Vec<Algorithm>>,
+    /// Token profile (`AUTH_PROFILE`).
+    pub profile: Profile,
+    /// Verified-token cache entries (`AUTH_TOKEN_CACHE`); `None` when unset, `Some(0)` for off.
+    pub token_cache: Option<usize>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            issuer: None,
+            jwks_url: None,
+            audience: DEFAULT_AUDIENCE.to_owned(),
+            algorithms: None,
+            profile: Profile::Rfc9068,
+            token_cache: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the process environment. A variable that is not valid UTF-8 is an error too.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        for name in VARIABLES {
+            if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
+                return Err(ConfigError::new(name, "is not valid UTF-8"));
+            }
+        }
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `lookup` (tests pass a map). The error names the variable.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut settings = Settings::default();
+        if let Some(addr) = get(PETSTORE_ADDR) {
+            settings.addr = addr.parse().map_err(|e| {
+                ConfigError::new(
+                    PETSTORE_ADDR,
+                    format!("`{addr}` is not a socket address like {DEFAULT_ADDR}: {e}"),
+                )
+            })?;
+        }
+        settings.issuer = get(AUTH_ISSUER);
+        settings.jwks_url = get(AUTH_JWKS_URL);
+        if let Some(audience) = get(AUTH_AUDIENCE) {
+            settings.audience = audience;
+        }
+        if let Some(list) = get(AUTH_ALGORITHMS) {
+            settings.algorithms = Some(parse_algorithms(&list)?);
+        }
+        if let Some(profile) = get(AUTH_PROFILE) {
+            settings.profile = profile.parse().map_err(|e: String| ConfigError::new(AUTH_PROFILE, e))?;
+        }
+        if let Some(entries) = get(AUTH_TOKEN_CACHE) {
+            settings.token_cache = Some(entries.parse().map_err(|_| {
+                ConfigError::new(
+                    AUTH_TOKEN_CACHE,
+                    format!("`{entries}` is not a number of entries (0 turns it off)"),
+                )
+            })?);
+        }
+        Ok(settings)
+    }
+
+    /// Whether no provider is configured, so the built-in development issuer is used.
+    pub fn uses_dev_issuer(&self) -> bool {
+        self.issuer.is_none() && self.jwks_url.is_none()
+    }
+}
+
+fn parse_algorithms(list: &str) -> Result<Vec<Algorithm>, ConfigError> {
+    let algorithms = list
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse::<Algorithm>().map_err(|e| ConfigError::new(AUTH_ALGORITHMS, e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    if algorithms.is_empty() {
+        return Err(ConfigError::new(AUTH_ALGORITHMS, "names no algorithm"));
+    }
+    Ok(algorithms)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_set() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(s.profile, Profile::Rfc9068);
+        assert!(s.uses_dev_issuer());
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let s = parse(&[
+            (PETSTORE_ADDR, "0.0.0.0:9000"),
+            (AUTH_ISSUER, "https://idp.example.com"),
+            (AUTH_JWKS_URL, "https://idp.example.com/keys"),
+            (AUTH_AUDIENCE, "api://pets"),
+            (AUTH_ALGORITHMS, "rs256, ES256,"),
+            (AUTH_PROFILE, "generic"),
+            (AUTH_TOKEN_CACHE, "0"),
+        ])
+        .unwrap();
+        assert_eq!(s.addr.port(), 9000);
+        assert_eq!(s.issuer.as_deref(), Some("https://idp.example.com"));
+        assert_eq!(s.jwks_url.as_deref(), Some("https://idp.example.com/keys"));
+        assert_eq!(s.audience, "api://pets");
+        assert_eq!(s.algorithms, Some(vec![Algorithm::RS256, Algorithm::ES256]));
+        assert_eq!(s.profile, Profile::Generic);
+        assert_eq!(s.token_cache, Some(0));
+        assert!(!s.uses_dev_issuer());
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        let s = parse(&[(AUTH_AUDIENCE, ""), (AUTH_ISSUER, "  ")]).unwrap();
+        assert_eq!(s.audience, DEFAULT_AUDIENCE);
+        assert_eq!(s.issuer, None);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (name, value) in [
+            (PETSTORE_ADDR, "localhost"),
+            (AUTH_ALGORITHMS, "RS256,none"),
+            (AUTH_ALGORITHMS, " , "),
+            (AUTH_PROFILE, "foo"),
+            (AUTH_TOKEN_CACHE, "-1"),
+            (AUTH_TOKEN_CACHE, "lots"),
+        ] {
+            let err = parse(&[(name, value)]).unwrap_err();
+            assert_eq!(err.setting(), name, "{value}");
+            assert!(err.to_string().contains(name), "{err}");
+        }
+    }
+}

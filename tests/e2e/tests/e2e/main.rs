@@ -1,0 +1,8 @@
+//! End-to-end suites, one test binary: the HTTP contract (every route, every failure class) for
+//! each Petstore implementation, gRPC with a real tonic client, and interop with a certified
+//! OpenID provider.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod grpc;
+mod http;
+mod interop;
