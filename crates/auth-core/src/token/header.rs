@@ -18,8 +18,13 @@ struct RawHeader<'a> {
     kid: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     typ: Option<Cow<'a, str>>,
-    #[serde(default)]
+    // Present-but-null must stay distinguishable from absent: `"crit": null` is malformed.
+    #[serde(default, deserialize_with = "present")]
     crit: Option<serde_json::Value>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 /// The parts of a JOSE header that matter for validation.
@@ -81,6 +86,7 @@ mod tests {
             Err(TokenProblem::UnsupportedCritical)
         );
         assert_eq!(JoseHeader::parse(br#"{"alg":"RS256","crit":[]}"#), Err(TokenProblem::Malformed));
+        assert_eq!(JoseHeader::parse(br#"{"alg":"RS256","crit":null}"#), Err(TokenProblem::Malformed));
         assert_eq!(JoseHeader::parse(br#"{"alg":"RS256","alg":"HS256"}"#), Err(TokenProblem::Malformed));
         assert_eq!(JoseHeader::parse(br#"["alg"]"#), Err(TokenProblem::Malformed));
         assert_eq!(JoseHeader::parse(br#"{"alg":5}"#), Err(TokenProblem::Malformed));
