@@ -8,7 +8,6 @@
 //! be rendered by the same renderer. One layer cannot be mounted in the wrong order, and the
 //! `From<Bytes>` bound on the request body stays on this type only: [`AuthLayer`] still takes any body.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -25,7 +24,7 @@ use crate::body::ResponseBody;
 use crate::context::AuthContext;
 use crate::future::{Preparation, ResponseFuture};
 use crate::layer::{AuthLayer, Config};
-use crate::request::{HttpParts, is_grpc};
+use crate::request::is_grpc;
 use crate::service::dispatch;
 
 /// The body limit of [`AuthLayer::inspect_form_body`] when none is given: 64 KiB.
@@ -177,10 +176,7 @@ where
                 return Err(RequestProblem::UnreadableFormBody.into());
             }
         };
-        let token = config
-            .locator
-            .locate_with_form(&HttpParts::new(&parts.headers, &parts.uri), Some(&bytes))?
-            .map(Cow::into_owned);
+        let token = config.locate(&parts.headers, &parts.uri, Some(&bytes))?;
         let claims = match token {
             Some(token) => Some(config.validator.validate(&token).await?),
             None => None,

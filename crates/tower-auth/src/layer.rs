@@ -39,8 +39,32 @@ pub struct AuthLayer {
 pub(crate) struct Config {
     pub(crate) validator: Validator,
     pub(crate) locator: TokenLocator,
+    pub(crate) custom: Option<TokenExtractor>,
     pub(crate) optional: bool,
     pub(crate) renderer: Renderer,
+}
+
+/// A user-supplied way to find the token in a request (see [`AuthLayer::extract_token_with`]).
+pub type TokenExtractor =
+    Arc<dyn Fn(&http::HeaderMap, &http::Uri) -> Result<Option<String>, AuthError> + Send + Sync>;
+
+impl Config {
+    /// The request's token: the custom extractor's answer when one is set, else the built-in
+    /// sources (header, and the configured cookie, query and form methods).
+    pub(crate) fn locate(
+        &self,
+        headers: &http::HeaderMap,
+        uri: &http::Uri,
+        form_body: Option<&[u8]>,
+    ) -> Result<Option<String>, AuthError> {
+        match &self.custom {
+            Some(extract) => extract(headers, uri),
+            None => Ok(self
+                .locator
+                .locate_with_form(&crate::request::HttpParts::new(headers, uri), form_body)?
+                .map(std::borrow::Cow::into_owned)),
+        }
+    }
 }
 
 impl AuthLayer {
@@ -51,6 +75,7 @@ impl AuthLayer {
             config: Arc::new(Config {
                 validator,
                 locator: TokenLocator::default(),
+                custom: None,
                 optional: false,
                 renderer,
             }),
@@ -84,6 +109,29 @@ impl AuthLayer {
         self.map(|c| c.renderer = c.renderer.clone().with_custom(Arc::new(f)))
     }
 
+    /// Finds the token with `f` instead of the built-in sources: a custom header, a signed
+    /// cookie, a gateway's forwarding header. `Ok(None)` means no credentials (401, or anonymous
+    /// in optional mode); an `Err` (say `RequestProblem::MalformedAuthorization`) is answered as
+    /// that error. The built-in sources, including [`inspect_form_body`](Self::inspect_form_body),
+    /// are not consulted when `f` is set.
+    ///
+    /// ```
+    /// # use auth_core::{Algorithm, IssuerConfig, StaticKey, Validator};
+    /// # let validator = Validator::builder()
+    /// #     .issuer(IssuerConfig::static_keys("internal", [StaticKey::hmac(vec![7; 32])]))
+    /// #     .algorithms([Algorithm::HS256]).audience("petstore").build().unwrap();
+    /// let layer = tower_auth::AuthLayer::new(validator).extract_token_with(|headers, _uri| {
+    ///     Ok(headers.get("x-access-token").and_then(|v| v.to_str().ok()).map(str::to_owned))
+    /// });
+    /// # let _ = layer;
+    /// ```
+    pub fn extract_token_with<F>(self, f: F) -> Self
+    where
+        F: Fn(&http::HeaderMap, &http::Uri) -> Result<Option<String>, AuthError> + Send + Sync + 'static,
+    {
+        self.map(|c| c.custom = Some(Arc::new(f)))
+    }
+
     /// The validator.
     pub fn validator(&self) -> &Validator {
         &self.config.validator
@@ -93,6 +141,7 @@ impl AuthLayer {
         let mut config = Config {
             validator: self.config.validator.clone(),
             locator: self.config.locator.clone(),
+            custom: self.config.custom.clone(),
             optional: self.config.optional,
             renderer: self.config.renderer.clone(),
         };
@@ -120,6 +169,7 @@ impl fmt::Debug for Config {
         f.debug_struct("AuthLayer")
             .field("validator", &self.validator)
             .field("sources", self.locator.sources())
+            .field("custom_extractor", &self.custom.is_some())
             .field("optional", &self.optional)
             .field("renderer", &self.renderer)
             .finish()

@@ -91,7 +91,7 @@ pub use context::AuthContext;
 pub use extract::{AuthRejection, Claims, Verified};
 pub use form::{DEFAULT_FORM_BODY_LIMIT, FormAuth, FormAuthLayer};
 pub use future::ResponseFuture;
-pub use layer::AuthLayer;
+pub use layer::{AuthLayer, TokenExtractor};
 pub use response::{challenge_response, grpc_status};
 pub use scope::{RequireScopes, RequireScopesLayer};
 pub use service::Auth;

@@ -12,7 +12,7 @@ use crate::body::ResponseBody;
 use crate::context::AuthContext;
 use crate::future::ResponseFuture;
 use crate::layer::Config;
-use crate::request::{HttpParts, is_grpc};
+use crate::request::is_grpc;
 
 /// Middleware validating access tokens; built by [`AuthLayer`](crate::AuthLayer).
 #[derive(Clone)]
@@ -68,9 +68,7 @@ where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
 {
     let context = AuthContext { renderer: config.renderer.clone(), grpc: is_grpc(req.headers()) };
-    let located =
-        config.locator.locate(&HttpParts::new(req.headers(), req.uri())).map(|t| t.map(|t| t.into_owned()));
-    match located {
+    match config.locate(req.headers(), req.uri(), None) {
         Ok(Some(token)) => {
             let validator = config.validator.clone();
             let validation = Box::pin(async move { validator.validate(&token).await });

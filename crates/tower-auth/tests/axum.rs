@@ -277,6 +277,40 @@ async fn custom_renderer_and_cookie_source() {
     assert_eq!(res.text().await.unwrap(), "carol");
 }
 
+#[tokio::test]
+async fn custom_token_extractor_replaces_the_built_in_sources() {
+    let (idp, validator) = idp_and_validator().await;
+    let layer = AuthLayer::new(validator).extract_token_with(|headers, _uri| {
+        match headers.get("x-access-token").map(|v| v.to_str()) {
+            None => Ok(None),
+            Some(Ok(t)) => Ok(Some(t.to_owned())),
+            Some(Err(_)) => Err(auth_core::RequestProblem::MalformedAuthorization.into()),
+        }
+    });
+    let base = serve(routes().route_layer(layer)).await;
+    let token = idp.token().subject("dave").sign();
+    let with = |name: &'static str, value: String| {
+        reqwest::Client::new().get(format!("{base}/me")).header(name, value).send()
+    };
+
+    let res = with("x-access-token", token.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "dave via dev-client");
+    // The Authorization header is no longer a source: no credentials.
+    let res = with("authorization", format!("Bearer {token}")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(www_authenticate(&res), r#"Bearer realm="petstore""#);
+    // The extractor's own error is answered as such: a non-text header value is 400.
+    let res = reqwest::Client::new()
+        .get(format!("{base}/me"))
+        .header("x-access-token", reqwest::header::HeaderValue::from_bytes(b"caf\xe9").unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(www_authenticate(&res).contains(r#"error="invalid_request""#));
+}
+
 /// The layers over a plain Tower service with another body type (as tonic's would be).
 #[tokio::test]
 async fn plain_tower_service_with_its_own_body_type() {
