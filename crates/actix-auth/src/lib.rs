@@ -1,5 +1,123 @@
-//! actix-web 4 adapter over [`auth_core`]. Not written yet: the middleware, extractors and scope
-//! guards are tracked as open work; until then use `auth_core::Validator` directly.
+//! [actix-web 4](https://actix.rs) middleware and extractors that validate OAuth 2.0 / OpenID
+//! Connect access tokens with [`auth_core::Validator`] — the same validator, extraction rules and
+//! RFC 6750 answers as `tower-auth`, in actix's own idioms.
+//!
+//! - [`Auth`] (a `Transform`, for `.wrap()`) finds the bearer token (the `Authorization` header;
+//!   optionally a cookie, the `access_token` query parameter, or — with
+//!   [`Auth::inspect_form_body`] — the `access_token` field of a form body), validates it, and
+//!   puts the verified [`auth_core::Claims`] in the request extensions. Failures are answered as
+//!   RFC 6750 says: 401 with `WWW-Authenticate: Bearer realm=…`, 400 `invalid_request`, 503 with
+//!   `Retry-After` when keys cannot be fetched; [`Auth::optional`] lets anonymous requests in.
+//! - [`RequireScopes`] (`.wrap()` on an app, scope, resource or route) checks scopes, all-of or
+//!   any-of: 403 `insufficient_scope` naming them. [`check_scopes`] makes the same check in code.
+//! - Extractors: [`Claims<T>`](struct@Claims) (your own serde type), [`OptionalClaims<T>`](OptionalClaims)
+//!   (`None` for anonymous requests, still a rejection for anything else), [`Verified`] and
+//!   [`OptionalVerified`] (the registered and raw claims).
+//!
+//! # Mounting
+//!
+//! - actix runs the middleware registered **last** first: `.wrap(RequireScopes::…)` then
+//!   `.wrap(Auth::new(v))`. Without an `Auth` in front, scope checks and extractors answer 500
+//!   and log an error: a mounting mistake never opens a route.
+//! - Wrap scopes, resources or routes rather than the whole `App` when unknown paths must keep
+//!   answering 404: an `App`-wide `Auth` also guards the default service.
+//! - actix-web's `Logger` does not log request headers by default; if you add a format that
+//!   does (`%{Authorization}i`), the token ends up in logs. Do not.
+//!
+//! ```no_run
+//! use actix_auth::{Auth, Claims, RequireScopes};
+//! use actix_web::{App, HttpResponse, HttpServer, web};
+//! use auth_core::{Algorithm, IssuerConfig, StaticKey, Validator};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Caller {
+//!     sub: String,
+//! }
+//!
+//! async fn list_pets(Claims(caller): Claims<Caller>) -> String {
+//!     format!("pets visible to {}", caller.sub)
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let validator = Validator::builder()
+//!     .issuer(IssuerConfig::static_keys("internal", [StaticKey::hmac(vec![7; 32])]))
+//!     .algorithms([Algorithm::HS256])
+//!     .audience("petstore")
+//!     .realm("petstore")
+//!     .build()?;
+//!
+//! HttpServer::new(move || {
+//!     App::new().service(
+//!         web::resource("/pets")
+//!             .route(web::get().to(list_pets).wrap(RequireScopes::all(["pets:read"])))
+//!             .route(web::post().to(HttpResponse::Created).wrap(RequireScopes::all(["pets:write"])))
+//!             // Registered last, so it runs first.
+//!             .wrap(Auth::new(validator.clone())),
+//!     )
+//! })
+//! .bind("127.0.0.1:3000")?
+//! .run()
+//! .await?;
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "macros")]
+mod derived;
+mod extract;
+mod middleware;
+mod request;
+mod response;
+mod scope;
+mod scoped;
 
 pub use auth_core;
+pub use extract::{AuthRejection, Claims, OptionalClaims, OptionalVerified, Verified};
+pub use middleware::{Auth, AuthMiddleware};
+pub use response::{AuthContext, challenge_response};
+pub use scope::{RequireScopes, RequireScopesMiddleware, check_scopes};
+pub use scoped::{ScopeSet, Scoped};
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc = include_str!("../docs/requires_scopes.md")]
+pub use auth_macros::actix_requires_scopes as requires_scopes;
+
+/// The any-of form of [`requires_scopes`]: one of the listed scopes suffices.
+///
+/// ```
+/// use actix_auth::requires_any_scope;
+///
+/// #[requires_any_scope("pets:read", "admin")]
+/// async fn list_pets() -> &'static str {
+///     "[]"
+/// }
+/// # let _ = actix_web::web::get().to(list_pets);
+/// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use auth_macros::actix_requires_any_scope as requires_any_scope;
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc = include_str!("../docs/derive_claims.md")]
+pub use auth_macros::ActixClaims as Claims;
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc = include_str!("../docs/derive_scopes.md")]
+pub use auth_macros::Scopes;
+
+/// What the macros' generated code calls. Not a public API: it may change in any release.
+#[doc(hidden)]
+#[cfg(feature = "macros")]
+pub mod __private {
+    pub use crate::derived::{DeriveClaims, derived_claims};
+    pub use crate::extract::AuthRejection as Error;
+    pub use crate::scoped::validate_scopes;
+    pub use actix_web::dev::Payload;
+    pub use actix_web::{FromRequest, HttpRequest};
+    pub use std::future::{Ready, ready};
+}

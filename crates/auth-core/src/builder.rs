@@ -14,6 +14,7 @@ use crate::jwks::cache::{JwksCache, JwksLocation};
 use crate::jwks::fetch::{Fetcher, check_url};
 use crate::keys::{KeySet, ensure_crypto_backend};
 use crate::stats::Stats;
+use crate::token_cache::{TokenCache, TokenCacheOptions};
 use crate::validator::{CustomCheck, Inner, Validator};
 
 /// Default leeway for `exp`, `nbf` and `iat`: 60 s, enough for ordinary clock skew.
@@ -41,6 +42,7 @@ pub struct ValidatorBuilder {
     http_client: Option<reqwest::Client>,
     max_token_bytes: usize,
     realm: Option<String>,
+    token_cache: TokenCacheOptions,
 }
 
 impl Default for ValidatorBuilder {
@@ -62,6 +64,7 @@ impl Default for ValidatorBuilder {
             http_client: None,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             realm: None,
+            token_cache: TokenCacheOptions::default(),
         }
     }
 }
@@ -178,6 +181,17 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Verified-token cache settings. On by default ([`TokenCacheOptions::default`]).
+    pub fn token_cache(mut self, options: TokenCacheOptions) -> Self {
+        self.token_cache = options;
+        self
+    }
+
+    /// Turns the verified-token cache off: every validation verifies the signature.
+    pub fn no_token_cache(self) -> Self {
+        self.token_cache(TokenCacheOptions::off())
+    }
+
     /// Checks every setting and builds the validator. Nothing is fetched yet: keys come with the
     /// first request, or with [`Validator::warm_up`].
     pub fn build(self) -> Result<Validator, ConfigError> {
@@ -207,6 +221,9 @@ impl ValidatorBuilder {
         }
         if self.max_token_bytes < 64 {
             return Err(ConfigError::new("max_token_bytes", "too small for any token"));
+        }
+        if self.token_cache.is_enabled() && self.token_cache.max_bytes < self.token_cache.max_entries {
+            return Err(ConfigError::new("token_cache.max_bytes", "smaller than one byte per entry"));
         }
         if self.scope_claims.is_empty() {
             return Err(ConfigError::new("scope_claims", "name at least one claim"));
@@ -288,6 +305,7 @@ impl ValidatorBuilder {
             max_token_bytes: self.max_token_bytes,
             realm: self.realm,
             stats,
+            token_cache: TokenCache::new(&self.token_cache),
         })))
     }
 }

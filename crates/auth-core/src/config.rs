@@ -12,6 +12,7 @@ use crate::error::ConfigError;
 use crate::issuer::{IssuerConfig, KeySource};
 use crate::jwks::JwksOptions;
 use crate::keys::StaticKey;
+use crate::token_cache::TokenCacheOptions;
 use crate::validator::Validator;
 
 /// The validator's configuration as data.
@@ -65,6 +66,8 @@ pub struct ValidatorConfig {
     pub realm: Option<String>,
     /// Largest accepted token in bytes.
     pub max_token_bytes: Option<usize>,
+    /// Verified-token cache (default on); `{"max_entries": 0}` turns it off.
+    pub token_cache: Option<TokenCacheOptions>,
 }
 
 /// One issuer in [`ValidatorConfig`]: `issuer` alone means discovery; with `jwks_uri`, that JWKS;
@@ -132,6 +135,9 @@ impl ValidatorConfig {
         }
         if let Some(m) = self.max_token_bytes {
             b = b.max_token_bytes(m);
+        }
+        if let Some(c) = self.token_cache {
+            b = b.token_cache(c);
         }
         Ok(b)
     }

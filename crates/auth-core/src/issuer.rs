@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::{AuthError, TokenProblem};
 use crate::jwks::cache::{JwksCache, Snapshot};
-use crate::keys::{KeySet, StaticKey};
+use crate::keys::{KeySet, StaticKey, VerifyingKey};
 
 /// Where an issuer's keys come from.
 #[derive(Debug, Clone)]
@@ -93,6 +93,15 @@ impl IssuerKeys {
         }
     }
 
+    /// For a cached token: whether `key` is still among this issuer's current keys (no I/O).
+    pub(crate) fn still_holds(&self, key: &Arc<VerifyingKey>) -> bool {
+        match self {
+            // A static set never changes: the key that verified the token is still in it.
+            IssuerKeys::Static(_) => true,
+            IssuerKeys::Remote(cache) => cache.still_holds(key),
+        }
+    }
+
     pub(crate) fn is_ready(&self) -> bool {
         match self {
             IssuerKeys::Static(_) => true,
@@ -112,17 +121,22 @@ impl IssuerRegistry {
         IssuerRegistry { entries }
     }
 
-    /// The keys of the issuer named by `iss`. Exact, byte-for-byte match; no I/O.
-    pub(crate) fn select(&self, iss: Option<&str>) -> Result<&IssuerKeys, TokenProblem> {
+    /// The index and keys of the issuer named by `iss`. Exact, byte-for-byte match; no I/O.
+    pub(crate) fn select(&self, iss: Option<&str>) -> Result<(usize, &IssuerKeys), TokenProblem> {
         if let [(None, keys)] = self.entries.as_slice() {
-            return Ok(keys);
+            return Ok((0, keys));
         }
         let iss = iss.ok_or(TokenProblem::MissingClaim("iss"))?;
         self.entries
             .iter()
-            .find(|(name, _)| name.as_deref() == Some(iss))
-            .map(|(_, keys)| keys)
+            .position(|(name, _)| name.as_deref() == Some(iss))
+            .map(|i| (i, &self.entries[i].1))
             .ok_or(TokenProblem::UnknownIssuer)
+    }
+
+    /// The keys of the issuer at `index` (from [`IssuerRegistry::select`]).
+    pub(crate) fn get(&self, index: usize) -> Option<&IssuerKeys> {
+        self.entries.get(index).map(|(_, keys)| keys)
     }
 
     pub(crate) fn entries(&self) -> impl Iterator<Item = &IssuerKeys> {

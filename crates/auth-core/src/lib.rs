@@ -14,6 +14,7 @@ pub mod jwks;
 pub mod keys;
 mod stats;
 pub mod token;
+mod token_cache;
 mod validator;
 
 #[cfg(feature = "dev-issuer")]
@@ -29,7 +30,13 @@ pub use issuer::{IssuerConfig, KeySource};
 pub use jwks::{FetchError, JwksOptions};
 pub use keys::StaticKey;
 pub use stats::StatsSnapshot;
-pub use token::{CredentialSources, RequestParts, TokenLocator, bearer_token, is_form_urlencoded};
+pub use token::{
+    CredentialSources, DEFAULT_FORM_BODY_LIMIT, RequestParts, TokenLocator, bearer_token, is_form_urlencoded,
+};
+pub use token_cache::{
+    DEFAULT_TOKEN_CACHE_BYTES, DEFAULT_TOKEN_CACHE_ENTRIES, DEFAULT_TOKEN_CACHE_MAX_TOKEN_BYTES,
+    TokenCacheOptions,
+};
 pub use validator::{CustomCheck, Validator};
 
 /// The workspace README's examples, compiled as doctests so they stay true.

@@ -13,6 +13,8 @@ pub(crate) struct Stats {
     pub(crate) unknown_kid_refreshes: AtomicU64,
     pub(crate) unknown_kid_suppressed: AtomicU64,
     pub(crate) accepted: AtomicU64,
+    pub(crate) token_cache_hits: AtomicU64,
+    pub(crate) token_cache_misses: AtomicU64,
     rejected: [AtomicU64; REASONS.len()],
 }
 
@@ -63,6 +65,9 @@ impl Stats {
             unknown_kid_refreshes: get(&self.unknown_kid_refreshes),
             unknown_kid_suppressed: get(&self.unknown_kid_suppressed),
             accepted: get(&self.accepted),
+            token_cache_hits: get(&self.token_cache_hits),
+            token_cache_misses: get(&self.token_cache_misses),
+            token_cache_entries: 0,
             rejected: REASONS
                 .iter()
                 .zip(&self.rejected)
@@ -89,6 +94,14 @@ pub struct StatsSnapshot {
     pub unknown_kid_suppressed: u64,
     /// Tokens accepted.
     pub accepted: u64,
+    /// Validations answered from the verified-token cache (accepted, or refused because a
+    /// time claim or the custom check now fails).
+    pub token_cache_hits: u64,
+    /// Validations that ran the full path (signature and JSON): cache off, token not cached or
+    /// too large to cache, or its key no longer trusted.
+    pub token_cache_misses: u64,
+    /// Tokens held by the verified-token cache now.
+    pub token_cache_entries: usize,
     /// Rejections by reason label ([`AuthError::reason`]), only reasons seen.
     pub rejected: Vec<(&'static str, u64)>,
 }

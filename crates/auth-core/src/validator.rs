@@ -1,5 +1,6 @@
 //! The validator: raw token in, verified claims or a typed error out.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -11,9 +12,11 @@ use crate::claims::{
 use crate::clock::Clock;
 use crate::error::{AuthError, Challenge, TokenProblem};
 use crate::issuer::IssuerRegistry;
+use crate::keys::VerifyingKey;
 use crate::stats::{Stats, StatsSnapshot};
 use crate::token::header::JoseHeader;
 use crate::token::jws::CompactJws;
+use crate::token_cache::{Entry, TokenCache};
 
 /// A custom check run on verified claims; `Err` carries the fixed `error_description`.
 pub type CustomCheck = Arc<dyn Fn(&Claims) -> Result<(), &'static str> + Send + Sync>;
@@ -52,6 +55,15 @@ pub(crate) struct Inner {
     pub(crate) max_token_bytes: usize,
     pub(crate) realm: Option<String>,
     pub(crate) stats: Arc<Stats>,
+    pub(crate) token_cache: Option<TokenCache>,
+}
+
+/// What the full path learned about a valid token.
+struct Verified {
+    claims: Claims,
+    issuer: usize,
+    key: Arc<VerifyingKey>,
+    payload_len: usize,
 }
 
 impl Validator {
@@ -62,7 +74,11 @@ impl Validator {
 
     /// Validates a raw token (the part after `Bearer `).
     ///
-    /// Order: shape and header (no I/O), issuer by `iss` (no I/O for unknown ones), keys
+    /// A token this validator accepted before (and still caches) is answered from the
+    /// verified-token cache: its time claims and the custom check run again, and the key that
+    /// verified it must still be trusted; see [`crate::TokenCacheOptions`].
+    ///
+    /// Otherwise, in order: shape and header (no I/O), issuer by `iss` (no I/O for unknown ones), keys
     /// (cached; I/O only when none are loaded or an unknown `kid` may be a rotation), signature,
     /// then claims. Nothing about the token's contents is judged before its signature is checked,
     /// except what is needed to find the key.
@@ -80,6 +96,49 @@ impl Validator {
 
     async fn validate_inner(&self, token: &str) -> Result<Claims, AuthError> {
         let inner = &*self.0;
+        if let Some(cache) = &inner.token_cache
+            && let Some(entry) = cache.get(token)
+        {
+            if let Some(result) = self.recheck(&entry) {
+                Stats::inc(&inner.stats.token_cache_hits);
+                if result.is_err() {
+                    cache.remove(token);
+                }
+                return result;
+            }
+            // The key that verified it is gone (or the keys are past their staleness budget):
+            // the full path decides.
+            cache.remove(token);
+        }
+        Stats::inc(&inner.stats.token_cache_misses);
+        let verified = self.verify(token).await?;
+        if let Some(cache) = &inner.token_cache {
+            cache.insert(token, &verified.claims, verified.issuer, &verified.key, verified.payload_len);
+        }
+        Ok(verified.claims)
+    }
+
+    /// A cached token's answer now: what can change since it was verified is checked again (the
+    /// time claims, the custom check, the key still being trusted). `None` when the key is no
+    /// longer among the issuer's current keys.
+    fn recheck(&self, entry: &Entry) -> Option<Result<Claims, AuthError>> {
+        let inner = &*self.0;
+        if !inner.issuers.get(entry.issuer)?.still_holds(&entry.key) {
+            return None;
+        }
+        let checks = || -> Result<(), TokenProblem> {
+            check_time(entry.claims.registered(), inner.clock.now_unix(), &inner.time)?;
+            if let Some(check) = &inner.custom {
+                check(&entry.claims).map_err(TokenProblem::Rejected)?;
+            }
+            Ok(())
+        };
+        Some(checks().map(|()| entry.claims.clone()).map_err(AuthError::from))
+    }
+
+    /// The full path: parse, find the key, verify the signature, check the claims.
+    async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
+        let inner = &*self.0;
         let jws = CompactJws::parse(token, inner.max_token_bytes)?;
         let header = JoseHeader::parse(&jws.header)?;
         if !inner.allowed.contains(header.alg) {
@@ -92,18 +151,17 @@ impl Validator {
             Some(serde_json::Value::String(s)) => Some(s.as_str()),
             Some(_) => return Err(TokenProblem::WrongClaimType("iss").into()),
         };
-        let issuer = inner.issuers.select(iss)?;
+        let (issuer_index, issuer) = inner.issuers.select(iss)?;
         let keys = issuer.keys_for(header.kid.as_deref()).await?;
 
-        {
+        let key = {
             let mut candidates = keys.set().candidates(header.kid.as_deref(), header.alg).peekable();
             if candidates.peek().is_none() {
                 return Err(TokenProblem::UnknownKey.into());
             }
-            if !candidates.any(|k| k.verify(header.alg, jws.signing_input, &jws.signature)) {
-                return Err(TokenProblem::BadSignature.into());
-            }
-        }
+            let key = candidates.find(|k| k.verify(header.alg, jws.signing_input, &jws.signature));
+            Arc::clone(key.ok_or(TokenProblem::BadSignature)?)
+        };
 
         let registered = RegisteredClaims::from_payload(&payload)?;
         check_time(&registered, inner.clock.now_unix(), &inner.time)?;
@@ -126,11 +184,11 @@ impl Validator {
             }
         }
         let scopes = Scopes::from_payload(&payload, &inner.scope_claims)?;
-        let claims = Claims::new(registered, scopes, payload, header.alg, header.kid);
+        let claims = Claims::new(registered, scopes, payload, header.alg, header.kid.map(Cow::into_owned));
         if let Some(check) = &inner.custom {
             check(&claims).map_err(TokenProblem::Rejected)?;
         }
-        Ok(claims)
+        Ok(Verified { claims, issuer: issuer_index, key, payload_len: jws.payload.len() })
     }
 
     /// Renders `error` as an RFC 6750 answer with this validator's realm.
@@ -157,9 +215,12 @@ impl Validator {
         self.is_ready()
     }
 
-    /// A copy of the counters: fetches, failures, stale serves, accepted, rejected by reason.
+    /// A copy of the counters: fetches, failures, stale serves, accepted, rejected by reason,
+    /// verified-token cache hits, misses and size.
     pub fn stats(&self) -> StatsSnapshot {
-        self.0.stats.snapshot()
+        let mut snapshot = self.0.stats.snapshot();
+        snapshot.token_cache_entries = self.0.token_cache.as_ref().map_or(0, TokenCache::len);
+        snapshot
     }
 }
 

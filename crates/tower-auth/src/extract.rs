@@ -41,7 +41,7 @@ pub struct Claims<T>(pub T);
 
 /// The verified claims as they are: registered claims, scopes and the raw payload.
 ///
-/// Same rejections as [`Claims`]; `Option<Verified>` is `None` for anonymous requests.
+/// Same rejections as [`Claims`](struct@Claims); `Option<Verified>` is `None` for anonymous requests.
 #[derive(Debug, Clone)]
 pub struct Verified(pub auth_core::Claims);
 
@@ -90,7 +90,7 @@ impl IntoResponse for AuthRejection {
 }
 
 /// The claims (if any) and the context the layer left, or the 500 rejection when it left none.
-fn lookup(
+pub(crate) fn lookup(
     parts: &Parts,
     extractor: &'static str,
 ) -> Result<(Option<auth_core::Claims>, AuthContext), AuthRejection> {
@@ -106,21 +106,26 @@ fn lookup(
     }
 }
 
-fn anonymous(context: AuthContext) -> AuthRejection {
-    AuthRejection { kind: Kind::Auth { error: AuthError::MissingToken, context } }
+pub(crate) fn anonymous(context: AuthContext) -> AuthRejection {
+    rejection(AuthError::MissingToken, context)
+}
+
+/// `error`, rendered with the layer's context.
+pub(crate) fn rejection(error: AuthError, context: AuthContext) -> AuthRejection {
+    AuthRejection { kind: Kind::Auth { error, context } }
 }
 
 fn typed<T: DeserializeOwned>(claims: &auth_core::Claims, context: AuthContext) -> Result<T, AuthRejection> {
-    claims.deserialize().map_err(|e| {
-        let target = std::any::type_name::<T>();
-        tracing::warn!(target_type = target, "verified token claims do not fit the handler's claims type");
-        // The serde message may quote claim values: keep it out of the default log level.
-        tracing::debug!(target_type = target, error = %e, "claims deserialization error");
-        let error = AuthError::InvalidToken(TokenProblem::Rejected(
-            "the token's claims are not what this resource expects",
-        ));
-        AuthRejection { kind: Kind::Auth { error, context } }
-    })
+    claims.deserialize().map_err(|e| rejection(unfit::<T>(&e), context))
+}
+
+/// The error for claims that do not fit `T`: 401 `invalid_token`, the serde message logged only.
+pub(crate) fn unfit<T>(e: &dyn fmt::Display) -> AuthError {
+    let target = std::any::type_name::<T>();
+    tracing::warn!(target_type = target, "verified token claims do not fit the handler's claims type");
+    // The serde message may quote claim values: keep it out of the default log level.
+    tracing::debug!(target_type = target, error = %e, "claims deserialization error");
+    AuthError::InvalidToken(TokenProblem::Rejected("the token's claims are not what this resource expects"))
 }
 
 impl<T, S> FromRequestParts<S> for Claims<T>

@@ -27,8 +27,8 @@ use crate::layer::{AuthLayer, Config};
 use crate::request::is_grpc;
 use crate::service::dispatch;
 
-/// The body limit of [`AuthLayer::inspect_form_body`] when none is given: 64 KiB.
-pub const DEFAULT_FORM_BODY_LIMIT: usize = 64 * 1024;
+/// The body limit to give [`AuthLayer::inspect_form_body`]: 64 KiB (shared with every adapter).
+pub use auth_core::DEFAULT_FORM_BODY_LIMIT;
 
 /// An [`AuthLayer`] that also reads `application/x-www-form-urlencoded` request bodies for an
 /// `access_token` field; built by [`AuthLayer::inspect_form_body`].

@@ -11,8 +11,12 @@
 //!   `access_token` field of `application/x-www-form-urlencoded` bodies (RFC 6750 §2.2): refused
 //!   when sent along with another credential, accepted alone when the form source is on.
 //! - [`RequireScopesLayer`] checks a route's scopes: 403 `insufficient_scope` naming them.
-//! - With the `axum` feature (on by default): the extractors [`Claims<T>`](Claims) (your own
-//!   serde type), `Option<Claims<T>>` and [`Verified`].
+//! - With the `axum` feature (on by default): the extractors [`Claims<T>`](struct@Claims) (your own
+//!   serde type), `Option<Claims<T>>`, [`Verified`] and [`Scoped<M>`](Scoped).
+//! - With the `macros` feature (on by default): [`#[requires_scopes]`](requires_scopes) and
+//!   [`#[requires_any_scope]`](requires_any_scope) on axum handlers and (with the `tonic`
+//!   feature) tonic service methods, [`#[derive(Claims)]`](derive@Claims) for typed claims as a
+//!   handler argument, and [`#[derive(Scopes)]`](derive@Scopes) for scopes named by Rust paths.
 //!
 //! # Mounting
 //!
@@ -75,13 +79,18 @@
 mod body;
 mod context;
 #[cfg(feature = "axum")]
+mod derived;
+#[cfg(feature = "axum")]
 mod extract;
 mod form;
 mod future;
+#[cfg(feature = "tonic")]
+mod grpc;
 mod layer;
 mod request;
 mod response;
 mod scope;
+mod scoped;
 mod service;
 
 pub use body::ResponseBody;
@@ -94,4 +103,49 @@ pub use future::ResponseFuture;
 pub use layer::{AuthLayer, TokenExtractor};
 pub use response::{challenge_response, grpc_status};
 pub use scope::{RequireScopes, RequireScopesLayer};
+pub use scoped::{ScopeSet, Scoped};
 pub use service::Auth;
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc = include_str!("../docs/requires_scopes.md")]
+#[cfg_attr(feature = "tonic", doc = include_str!("../docs/requires_scopes_tonic.md"))]
+pub use auth_macros::tower_requires_scopes as requires_scopes;
+
+/// The any-of form of [`requires_scopes`]: one of the listed scopes suffices.
+///
+/// ```
+/// use tower_auth::requires_any_scope;
+///
+/// #[requires_any_scope("pets:read", "admin")]
+/// async fn list_pets() -> &'static str {
+///     "[]"
+/// }
+/// # let _: axum::routing::MethodRouter = axum::routing::get(list_pets);
+/// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use auth_macros::tower_requires_any_scope as requires_any_scope;
+
+#[cfg(all(feature = "macros", feature = "axum"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "macros", feature = "axum"))))]
+#[doc = include_str!("../docs/derive_claims.md")]
+pub use auth_macros::TowerClaims as Claims;
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc = include_str!("../docs/derive_scopes.md")]
+pub use auth_macros::Scopes;
+
+/// What the macros' generated code calls. Not a public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(feature = "axum")]
+    pub use crate::derived::{DeriveClaims, derived_claims, derived_claims_optional};
+    #[cfg(feature = "tonic")]
+    pub use crate::grpc::grpc_require;
+    pub use crate::scoped::validate_scopes;
+    #[cfg(feature = "axum")]
+    pub use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+    pub use http::request::Parts;
+}

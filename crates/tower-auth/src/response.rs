@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use auth_core::{AuthError, Challenge, ErrorKind};
 use bytes::Bytes;
-use http::{HeaderValue, Response, StatusCode, header};
+use http::{HeaderName, HeaderValue, Response, StatusCode, header};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 /// A custom renderer for HTTP rejections, see [`AuthLayer::render_errors_with`](crate::AuthLayer::render_errors_with).
@@ -105,12 +105,10 @@ pub fn challenge_response(challenge: &Challenge) -> Response<String> {
     let mut res = Response::new(challenge.body.clone());
     *res.status_mut() = status(challenge);
     let headers = res.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(Challenge::CONTENT_TYPE));
-    if let Some(v) = challenge.www_authenticate.as_deref().and_then(header_value) {
-        headers.insert(header::WWW_AUTHENTICATE, v);
-    }
-    if let Some(secs) = challenge.retry_after {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    for (name, value) in challenge.headers() {
+        if let Some(v) = header_value(&value) {
+            headers.insert(HeaderName::from_static(name), v);
+        }
     }
     res
 }
@@ -152,15 +150,11 @@ fn grpc_trailers_only(code: u8, message: &str) -> Response<Bytes> {
 /// The answer when the auth layers are mounted wrongly (no `AuthLayer` in front): a 500 (gRPC:
 /// 13 `INTERNAL`), never a panic and never a pass-through.
 pub(crate) fn misconfigured(grpc: bool) -> Response<Bytes> {
-    const DESCRIPTION: &str = "authentication is not configured for this route";
+    let challenge = Challenge::misconfigured();
     if grpc {
-        return grpc_trailers_only(GRPC_INTERNAL, DESCRIPTION);
+        return grpc_trailers_only(GRPC_INTERNAL, challenge.error_description);
     }
-    let body = format!(r#"{{"error":"server_error","error_description":"{DESCRIPTION}"}}"#);
-    let mut res = Response::new(Bytes::from(body));
-    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(Challenge::CONTENT_TYPE));
-    res
+    challenge_response(&challenge).map(Bytes::from)
 }
 
 fn status(challenge: &Challenge) -> StatusCode {

@@ -9,7 +9,9 @@
 //! | `GET /me` | any valid token |
 //! | `GET /store/inventory` | optional: anonymous callers get the public view |
 //!
-//! Authentication failures are answered by `tower-auth` (RFC 6750). Run it with
+//! Scopes are required with `RequireScopesLayer` on most routes and, to show the other style,
+//! with `#[requires_scopes("pets:write", "admin")]` on the delete handler. Authentication
+//! failures are answered by `tower-auth` (RFC 6750). Run it with
 //! `cargo run -p petstore-axum`; tests run [`serve`] in-process on a real socket.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -27,7 +29,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use petstore::api::{Caller, ErrorBody, Health, Inventory, Me};
 use petstore::{NewPet, Pet, PetStore, parse_id};
-use tower_auth::{AuthLayer, Claims, DEFAULT_FORM_BODY_LIMIT, RequireScopesLayer};
+use tower_auth::{AuthLayer, Claims, DEFAULT_FORM_BODY_LIMIT, RequireScopesLayer, requires_scopes};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
@@ -52,10 +54,8 @@ pub fn app_with_store(validator: Validator, store: Arc<PetStore>) -> Router {
         .route("/pets", get(list_pets).route_layer(RequireScopesLayer::all(["pets:read"])))
         .route("/pets", axum::routing::post(create_pet).route_layer(RequireScopesLayer::all(["pets:write"])))
         .route("/pets/{id}", get(get_pet).route_layer(RequireScopesLayer::all(["pets:read"])))
-        .route(
-            "/pets/{id}",
-            axum::routing::delete(delete_pet).route_layer(RequireScopesLayer::all(["pets:write", "admin"])),
-        )
+        // The delete handler states its scopes itself, with `#[requires_scopes]`.
+        .route("/pets/{id}", axum::routing::delete(delete_pet))
         .route("/me", get(me))
         // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form
         // field is refused as `invalid_request` (RFC 6750 §2: one method per request).
@@ -122,6 +122,9 @@ async fn create_pet(State(state): State<AppState>, body: Result<Json<NewPet>, Js
     (StatusCode::CREATED, Json(state.store.create(new))).into_response()
 }
 
+/// Deletes a pet. The scope check answers exactly as `RequireScopesLayer` would (403
+/// `insufficient_scope` naming both scopes), before the path is even parsed.
+#[requires_scopes("pets:write", "admin")]
 async fn delete_pet(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     if parse_id(&id).is_some_and(|id| state.store.delete(id)) {
         StatusCode::NO_CONTENT.into_response()

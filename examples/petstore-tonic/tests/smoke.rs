@@ -50,6 +50,31 @@ async fn scopes_are_enforced_per_method() {
     assert_eq!(me.scopes, ["pets:read", "pets:write"]);
 }
 
+/// `create_pet` and `delete_pet` carry `#[requires_scopes]`: their denials name the scopes in a
+/// `www-authenticate` challenge, like the layer's.
+#[tokio::test]
+async fn macro_protected_methods_answer_with_the_challenge() {
+    let (auth, mut client) = start(Settings::default()).await;
+    let dev = auth.dev.clone().unwrap();
+    let reader = dev.issuer.token().audience(Settings::default().audience).scope("pets:read").sign();
+    let challenge = |status: &tonic::Status| {
+        status.metadata().get("www-authenticate").unwrap().to_str().unwrap().to_owned()
+    };
+
+    let new = CreatePetRequest { name: "Nemo".into(), tag: None };
+    let err = client.create_pet(with_token(new.clone(), &reader)).await.unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    assert_eq!(err.message(), "the token lacks a scope this resource requires");
+    assert!(challenge(&err).contains(r#"error="insufficient_scope""#), "{}", challenge(&err));
+    assert!(challenge(&err).ends_with(r#"scope="pets:write""#));
+    client.create_pet(with_token(new, &dev.token)).await.unwrap();
+
+    let err = client.delete_pet(with_token(DeletePetRequest { id: 2 }, &dev.token)).await.unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    assert!(challenge(&err).starts_with(r#"Bearer realm="petstore""#));
+    assert!(challenge(&err).ends_with(r#"scope="pets:write admin""#));
+}
+
 #[tokio::test]
 async fn unreachable_keys_answer_unavailable() {
     let settings =

@@ -2,9 +2,14 @@
 //! provider is configured.
 
 use auth_core::dev_issuer::DevIssuer;
-use auth_core::{Algorithm, ConfigError, IssuerConfig, KeySource, Validator};
+use auth_core::{
+    Algorithm, ConfigError, DEFAULT_TOKEN_CACHE_BYTES, DEFAULT_TOKEN_CACHE_ENTRIES, IssuerConfig, KeySource,
+    TokenCacheOptions, Validator,
+};
 
-use crate::settings::{AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, Settings};
+use crate::settings::{
+    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_TOKEN_CACHE, Settings,
+};
 
 /// The realm named in `WWW-Authenticate` challenges.
 pub const REALM: &str = "petstore";
@@ -100,6 +105,13 @@ fn validator_for(settings: &Settings, issuer: IssuerConfig) -> Result<Validator,
     if let Some(algorithms) = &settings.algorithms {
         builder = builder.algorithms(algorithms.iter().copied());
     }
+    if let Some(entries) = settings.token_cache {
+        // The byte budget grows with the entry count, at the default's bytes per entry.
+        let per_entry = DEFAULT_TOKEN_CACHE_BYTES / DEFAULT_TOKEN_CACHE_ENTRIES;
+        let options =
+            TokenCacheOptions::default().max_entries(entries).max_bytes(entries.saturating_mul(per_entry));
+        builder = builder.token_cache(options);
+    }
     builder.build().map_err(name_variable)
 }
 
@@ -110,6 +122,7 @@ fn name_variable(error: ConfigError) -> ConfigError {
         "issuers[0].jwks_uri" => AUTH_JWKS_URL,
         "algorithms" => AUTH_ALGORITHMS,
         "audience" => AUTH_AUDIENCE,
+        "token_cache.max_bytes" => AUTH_TOKEN_CACHE,
         _ => return error,
     };
     error.for_setting(variable)
@@ -167,6 +180,18 @@ mod tests {
         let claims = auth.validator.validate(&auth.dev.as_ref().unwrap().token).await.unwrap();
         assert_eq!(claims.algorithm(), Algorithm::EdDSA);
         assert_eq!(claims.registered().aud, ["api://pets"]);
+    }
+
+    #[tokio::test]
+    async fn token_cache_follows_the_variable() {
+        for (value, hits) in [(None, 1), (Some("0"), 0), (Some("500"), 1)] {
+            let vars: Vec<_> = value.map(|v| (AUTH_TOKEN_CACHE, v)).into_iter().collect();
+            let auth = Auth::from_settings(&settings(&vars)).await.unwrap();
+            let token = &auth.dev.as_ref().unwrap().token;
+            auth.validator.validate(token).await.unwrap();
+            auth.validator.validate(token).await.unwrap();
+            assert_eq!(auth.validator.stats().token_cache_hits, hits, "AUTH_TOKEN_CACHE={value:?}");
+        }
     }
 
     #[tokio::test]

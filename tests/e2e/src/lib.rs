@@ -15,11 +15,13 @@ pub use provider::{Endpoints, Provider};
 pub enum Implementation {
     /// `petstore-axum`.
     Axum,
+    /// `petstore-actix`.
+    Actix,
 }
 
 impl Implementation {
     /// Every HTTP implementation.
-    pub const ALL: [Implementation; 1] = [Implementation::Axum];
+    pub const ALL: [Implementation; 2] = [Implementation::Axum, Implementation::Actix];
 }
 
 /// A running Petstore: its base URL, and the dev issuer when it runs on one.
@@ -30,13 +32,44 @@ pub struct Petstore {
     pub addr: SocketAddr,
     /// Ready tokens when no provider was configured.
     pub dev: Option<petstore::DevAccess>,
-    _server: tokio::task::JoinHandle<()>,
+    _server: Server,
 }
 
-impl Drop for Petstore {
+/// A running server, stopped when dropped.
+enum Server {
+    /// A task on the test's tokio runtime.
+    Task(tokio::task::JoinHandle<()>),
+    /// actix-web's server is `!Send`: it runs in its own actix system, on its own thread.
+    Actix { handle: actix_web::dev::ServerHandle, thread: Option<std::thread::JoinHandle<()>> },
+}
+
+impl Drop for Server {
     fn drop(&mut self) {
-        self._server.abort();
+        match self {
+            Server::Task(task) => task.abort(),
+            Server::Actix { handle, thread } => {
+                // The stop command is sent right away; the returned future only reports completion.
+                drop(handle.stop(false));
+                if let Some(thread) = thread.take() {
+                    let _ = thread.join();
+                }
+            }
+        }
     }
+}
+
+/// Runs `petstore-actix` on `listener` in a new actix system on its own thread.
+fn start_actix(listener: std::net::TcpListener, validator: auth_core::Validator) -> Server {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = petstore_actix::server(listener, validator).unwrap();
+            tx.send(server.handle()).unwrap();
+            server.await.unwrap();
+        });
+    });
+    let handle = rx.recv().expect("petstore-actix started");
+    Server::Actix { handle, thread: Some(thread) }
 }
 
 /// Reads settings exactly as the binaries do, from `vars` instead of the environment.
@@ -58,9 +91,14 @@ pub async fn start(implementation: Implementation, vars: &[(&str, &str)]) -> Pet
     let (listener, addr) = listener().await;
     let validator = auth.validator.clone();
     let server = match implementation {
-        Implementation::Axum => tokio::spawn(async move {
+        Implementation::Axum => Server::Task(tokio::spawn(async move {
             petstore_axum::serve(listener, validator).await.unwrap();
-        }),
+        })),
+        Implementation::Actix => {
+            let listener = listener.into_std().unwrap();
+            // tokio's listener is non-blocking; actix registers the socket with its own runtime.
+            start_actix(listener, validator)
+        }
     };
     Petstore { base: format!("http://{addr}"), addr, dev: auth.dev, _server: server }
 }

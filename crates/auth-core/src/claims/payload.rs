@@ -20,10 +20,15 @@ impl<'de> Deserialize<'de> for StrictObject {
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut map = Map::new();
                 while let Some((k, v)) = access.next_entry::<String, Value>()? {
-                    if map.contains_key(&k) {
-                        return Err(serde::de::Error::custom("duplicate claim"));
+                    // One map search per member, not a lookup and then an insert.
+                    match map.entry(k) {
+                        serde_json::map::Entry::Vacant(slot) => {
+                            slot.insert(v);
+                        }
+                        serde_json::map::Entry::Occupied(_) => {
+                            return Err(serde::de::Error::custom("duplicate claim"));
+                        }
                     }
-                    map.insert(k, v);
                 }
                 Ok(StrictObject(map))
             }

@@ -35,6 +35,51 @@ pub struct Challenge {
 impl Challenge {
     /// The `Content-Type` of [`Challenge::body`].
     pub const CONTENT_TYPE: &'static str = "application/json";
+
+    /// The answer of an adapter whose scope check or claims extractor finds no authentication
+    /// middleware in front of it: 500 `server_error`, no `WWW-Authenticate`. A mounting mistake
+    /// is answered (and logged by the adapter), never passed through and never a panic.
+    ///
+    /// ```
+    /// let c = auth_core::Challenge::misconfigured();
+    /// assert_eq!(c.status, 500);
+    /// assert_eq!(c.www_authenticate, None);
+    /// assert!(c.body.contains("server_error"));
+    /// ```
+    pub fn misconfigured() -> Challenge {
+        let error_description = "authentication is not configured for this route";
+        let body = serde_json::json!({ "error": "server_error", "error_description": error_description });
+        Challenge {
+            status: 500,
+            www_authenticate: None,
+            retry_after: None,
+            error: Some("server_error"),
+            error_description,
+            body: body.to_string(),
+        }
+    }
+
+    /// The response headers of this answer as (lowercase name, value) pairs, in this order:
+    /// `content-type`, then `www-authenticate` and `retry-after` when present. Every HTTP
+    /// adapter copies exactly these, so all frameworks send the same headers.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use auth_core::AuthError;
+    ///
+    /// let c = AuthError::Unavailable { retry_after: Duration::from_secs(5) }.challenge(None);
+    /// let headers: Vec<_> = c.headers().collect();
+    /// assert_eq!(headers, [("content-type", "application/json".to_owned()), ("retry-after", "5".to_owned())]);
+    /// ```
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, String)> + '_ {
+        [
+            Some(("content-type", Self::CONTENT_TYPE.to_owned())),
+            self.www_authenticate.clone().map(|v| ("www-authenticate", v)),
+            self.retry_after.map(|secs| ("retry-after", secs.to_string())),
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 impl AuthError {

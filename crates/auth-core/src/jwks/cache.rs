@@ -19,7 +19,7 @@ use crate::error::AuthError;
 use crate::jwks::JwksOptions;
 use crate::jwks::discovery::discover_jwks_uri;
 use crate::jwks::fetch::{FetchError, Fetcher};
-use crate::keys::{KeyOrigin, KeySet};
+use crate::keys::{KeyOrigin, KeySet, VerifyingKey};
 use crate::stats::Stats;
 
 /// Where the key set lives.
@@ -112,19 +112,11 @@ impl JwksCache {
         let snap = match self.state.load_full() {
             None => self.refresh_and_wait(now).await?,
             Some(snap) => {
-                let age = now.saturating_duration_since(snap.fetched_at);
-                if age >= snap.ttl + self.options.max_stale {
+                if self.usable(&snap, now) {
+                    snap
+                } else {
                     tracing::warn!(jwks = self.label(), "keys are past their staleness budget; refetching");
                     self.refresh_and_wait(now).await?
-                } else {
-                    let ahead = self.options.refresh_ahead.min(snap.ttl / 2);
-                    if age >= snap.ttl {
-                        Stats::inc(&self.stats.stale_serves);
-                        self.refresh_in_background(now);
-                    } else if age + ahead >= snap.ttl {
-                        self.refresh_in_background(now);
-                    }
-                    snap
                 }
             }
         };
@@ -140,6 +132,32 @@ impl JwksCache {
             Stats::inc(&self.stats.unknown_kid_suppressed);
             Ok(snap)
         }
+    }
+
+    /// Whether `snap` may still verify tokens (within its staleness budget). Starts a background
+    /// refresh when one is due: ahead of expiry, or once past the TTL (a stale serve).
+    fn usable(self: &Arc<Self>, snap: &Snapshot, now: Instant) -> bool {
+        let age = now.saturating_duration_since(snap.fetched_at);
+        if age >= snap.ttl + self.options.max_stale {
+            return false;
+        }
+        let ahead = self.options.refresh_ahead.min(snap.ttl / 2);
+        if age >= snap.ttl {
+            Stats::inc(&self.stats.stale_serves);
+            self.refresh_in_background(now);
+        } else if age + ahead >= snap.ttl {
+            self.refresh_in_background(now);
+        }
+        true
+    }
+
+    /// For the verified-token cache, without I/O: whether the current keys are usable and still
+    /// hold this exact key. Starts a due refresh like a cold validation would, so a key removed
+    /// from the JWKS is noticed even when every request is a cache hit.
+    pub(crate) fn still_holds(self: &Arc<Self>, key: &Arc<VerifyingKey>) -> bool {
+        let guard = self.state.load();
+        let Some(snap) = guard.as_deref() else { return false };
+        self.usable(snap, Instant::now()) && snap.keys.holds(key)
     }
 
     /// Takes the unknown-`kid` refresh slot if the cooldown has passed.
@@ -200,7 +218,10 @@ impl JwksCache {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         Stats::inc(&self.stats.fetches);
         match self.fetch_keys().await {
-            Ok((keys, max_age)) => {
+            Ok((mut keys, max_age)) => {
+                if let Some(current) = self.state.load().as_deref() {
+                    keys.keep_identities(&current.keys);
+                }
                 let ttl = self.options.ttl(max_age);
                 let fresh = Arc::new(Snapshot { keys, fetched_at: Instant::now(), ttl, seq });
                 // An older response never replaces a newer one.

@@ -107,6 +107,8 @@ pub struct VerifyingKey {
     kid: Option<String>,
     family: KeyFamily,
     algorithms: AlgorithmSet,
+    /// Kept to recognise the same key in a later JWKS (see [`VerifyingKey::same_as`]).
+    material: KeyMaterial,
     verifier: backend::Verifier,
 }
 
@@ -145,7 +147,7 @@ impl VerifyingKey {
             });
         }
         let verifier = backend::Verifier::new(material, algorithms).ok_or(SkipReason::Unusable)?;
-        Ok(VerifyingKey { kid, family: material.family(), algorithms, verifier })
+        Ok(VerifyingKey { kid, family: material.family(), algorithms, material: material.clone(), verifier })
     }
 
     /// The key id, if the key has one.
@@ -166,6 +168,12 @@ impl VerifyingKey {
     /// Whether this key may verify a token signed with `alg`.
     pub fn accepts(&self, alg: Algorithm) -> bool {
         self.algorithms.contains(alg)
+    }
+
+    /// Whether `other` is the same key: same `kid`, material and algorithms. A JWKS refresh
+    /// keeps the existing `Arc` of such a key, which the verified-token cache relies on.
+    pub(crate) fn same_as(&self, other: &VerifyingKey) -> bool {
+        self.kid == other.kid && self.algorithms == other.algorithms && self.material == other.material
     }
 
     /// Verifies `signature` over `message` with `alg`. False when `alg` is not bound to this key.

@@ -74,6 +74,21 @@ impl KeySet {
             .filter(move |k| k.accepts(alg) && (kid.is_none() || k.kid().is_none() || k.kid() == kid))
     }
 
+    /// Replaces each key that `previous` already holds by `previous`'s `Arc`, so a key that stays
+    /// published keeps its identity across refreshes.
+    pub(crate) fn keep_identities(&mut self, previous: &KeySet) {
+        for key in &mut self.keys {
+            if let Some(old) = previous.keys.iter().find(|old| old.same_as(key)) {
+                *key = Arc::clone(old);
+            }
+        }
+    }
+
+    /// Whether this exact key (not an equal copy) is in the set.
+    pub(crate) fn holds(&self, key: &Arc<VerifyingKey>) -> bool {
+        self.keys.iter().any(|k| Arc::ptr_eq(k, key))
+    }
+
     /// Whether any key has this `kid`.
     pub fn contains_kid(&self, kid: &str) -> bool {
         self.keys.iter().any(|k| k.kid() == Some(kid))

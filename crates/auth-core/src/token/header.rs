@@ -27,24 +27,25 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::
     serde_json::Value::deserialize(d).map(Some)
 }
 
-/// The parts of a JOSE header that matter for validation.
+/// The parts of a JOSE header that matter for validation, borrowed from the decoded header
+/// where no JSON escape had to be undone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct JoseHeader {
+pub(crate) struct JoseHeader<'h> {
     pub(crate) alg: Algorithm,
-    pub(crate) kid: Option<String>,
-    pub(crate) typ: Option<String>,
+    pub(crate) kid: Option<Cow<'h, str>>,
+    pub(crate) typ: Option<Cow<'h, str>>,
 }
 
-impl JoseHeader {
+impl<'h> JoseHeader<'h> {
     /// Parses the decoded header JSON. A header that is not a JSON object, repeats a member, lacks
     /// `alg`, names an unknown algorithm or `none`, or carries any `crit` entry is refused: this
     /// validator understands no JWS extension, so by RFC 7515 §4.1.11 it must reject them all.
-    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, TokenProblem> {
+    pub(crate) fn parse(bytes: &'h [u8]) -> Result<Self, TokenProblem> {
         // serde would also read a struct from a JSON array; a JOSE header is an object.
         if bytes.trim_ascii_start().first() != Some(&b'{') {
             return Err(TokenProblem::Malformed);
         }
-        let raw: RawHeader<'_> = serde_json::from_slice(bytes).map_err(|_| TokenProblem::Malformed)?;
+        let raw: RawHeader<'h> = serde_json::from_slice(bytes).map_err(|_| TokenProblem::Malformed)?;
         match raw.crit {
             None => {}
             Some(serde_json::Value::Array(ref a)) if !a.is_empty() && a.iter().all(|v| v.is_string()) => {
@@ -55,7 +56,7 @@ impl JoseHeader {
         }
         let alg = raw.alg.ok_or(TokenProblem::Malformed)?;
         let alg = Algorithm::from_header(&alg).ok_or(TokenProblem::AlgorithmNotAllowed)?;
-        Ok(JoseHeader { alg, kid: raw.kid.map(Cow::into_owned), typ: raw.typ.map(Cow::into_owned) })
+        Ok(JoseHeader { alg, kid: raw.kid, typ: raw.typ })
     }
 }
 

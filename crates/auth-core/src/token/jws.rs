@@ -24,10 +24,13 @@ impl<'t> CompactJws<'t> {
             return Err(TokenProblem::Malformed);
         }
         let bytes = token.as_bytes();
-        let mut dots = bytes.iter().enumerate().filter(|(_, b)| **b == b'.').map(|(i, _)| i);
-        let (Some(d1), Some(d2), None) = (dots.next(), dots.next(), dots.next()) else {
+        let dot = |from: usize| bytes[from..].iter().position(|b| *b == b'.').map(|i| from + i);
+        let (Some(d1), Some(d2)) = (dot(0), dot(0).and_then(|d| dot(d + 1))) else {
             return Err(TokenProblem::Malformed);
         };
+        if dot(d2 + 1).is_some() {
+            return Err(TokenProblem::Malformed);
+        }
         let (h, p, s) = (&bytes[..d1], &bytes[d1 + 1..d2], &bytes[d2 + 1..]);
         if h.is_empty() || p.is_empty() || s.is_empty() {
             return Err(TokenProblem::Malformed);

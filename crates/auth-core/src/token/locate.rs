@@ -196,6 +196,11 @@ impl TokenLocator {
     }
 }
 
+/// A sensible bound for the form bodies an adapter buffers to find their `access_token` field
+/// (RFC 6750 §2.2) before handing them on: 64 KiB. Larger bodies are refused as
+/// [`RequestProblem::UnreadableFormBody`] rather than read without limit.
+pub const DEFAULT_FORM_BODY_LIMIT: usize = 64 * 1024;
+
 /// Whether a `Content-Type` value is `application/x-www-form-urlencoded` (case-insensitive,
 /// parameters such as `charset` allowed): the bodies whose `access_token` field RFC 6750 §2.2
 /// defines, and the only ones an adapter should hand to [`TokenLocator::locate_with_form`].

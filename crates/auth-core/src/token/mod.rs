@@ -7,4 +7,6 @@ pub(crate) mod jws;
 pub mod locate;
 
 pub use bearer::bearer_token;
-pub use locate::{CredentialSources, RequestParts, TokenLocator, is_form_urlencoded};
+pub use locate::{
+    CredentialSources, DEFAULT_FORM_BODY_LIMIT, RequestParts, TokenLocator, is_form_urlencoded,
+};

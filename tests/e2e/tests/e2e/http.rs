@@ -306,3 +306,152 @@ fn bad_settings_fail_at_startup_naming_the_variable() {
     }
     assert!(petstore_e2e::settings(&[("AUTH_PROFILE", "generic")]).is_ok());
 }
+
+/// One request of the axum/actix comparison.
+struct Probe {
+    label: String,
+    method: Method,
+    path: String,
+    authorization: Option<String>,
+    /// `(content-type, body)`.
+    body: Option<(&'static str, String)>,
+}
+
+/// What a client can observe of an answer, for an exact comparison.
+#[derive(Debug, PartialEq, Eq)]
+struct Observed {
+    status: u16,
+    www_authenticate: Option<String>,
+    retry_after: Option<String>,
+    content_type: Option<String>,
+    body: String,
+}
+
+async fn observe(store: &Petstore, probe: &Probe) -> Observed {
+    let mut req =
+        reqwest::Client::new().request(probe.method.clone(), format!("{}{}", store.base, probe.path));
+    if let Some(a) = &probe.authorization {
+        req = req.header("authorization", a);
+    }
+    if let Some((content_type, body)) = &probe.body {
+        req = req.header("content-type", *content_type).body(body.clone());
+    }
+    let resp = req.send().await.unwrap();
+    let header = |name: &str| resp.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    let (www_authenticate, retry_after, content_type) =
+        (header("www-authenticate"), header("retry-after"), header("content-type"));
+    let status = resp.status().as_u16();
+    Observed { status, www_authenticate, retry_after, content_type, body: resp.text().await.unwrap() }
+}
+
+/// Every route × every credential case, plus unknown routes and bad pet bodies, in one fixed order
+/// (pets are created and deleted along the way, so both stores must see the same sequence).
+fn probes(issuer: &DevIssuer) -> Vec<Probe> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let all_scopes = issuer.token().scope("pets:read pets:write admin").sign();
+    let credentials: Vec<(&str, Option<String>, Option<String>)> = vec![
+        ("no token", None, None),
+        ("valid", Some(bearer(&all_scopes)), None),
+        (
+            "expired",
+            Some(bearer(
+                &issuer
+                    .token()
+                    .scope("pets:read pets:write admin")
+                    .claim("exp", json!(now - 3600))
+                    .issued_at(now - 7200)
+                    .sign(),
+            )),
+            None,
+        ),
+        (
+            "wrong audience",
+            Some(bearer(&issuer.token().scope("pets:read pets:write admin").audience("another-api").sign())),
+            None,
+        ),
+        ("insufficient scope", Some(bearer(&issuer.token().scope("pets:read").sign())), None),
+        ("malformed header", Some("Bearer a b".to_owned()), None),
+        ("header+query", Some(bearer(&all_scopes)), Some(format!("access_token={all_scopes}"))),
+        ("header+form", Some(bearer(&all_scopes)), None),
+    ];
+    let routes = [
+        (Method::GET, "/health"),
+        (Method::GET, "/pets"),
+        (Method::GET, "/pets/1"),
+        (Method::GET, "/pets/987654"),
+        (Method::GET, "/pets/not-a-number"),
+        (Method::POST, "/pets"),
+        (Method::GET, "/me"),
+        (Method::GET, "/store/inventory"),
+        (Method::DELETE, "/pets/2"),
+        (Method::GET, "/no-such-route"),
+        (Method::POST, "/no/such/route"),
+    ];
+    // First, a valid request: both load their keys before `/health` is compared.
+    let mut probes = vec![Probe {
+        label: "warm-up".into(),
+        method: Method::GET,
+        path: "/pets".into(),
+        authorization: Some(bearer(&all_scopes)),
+        body: None,
+    }];
+    for (what, authorization, query) in &credentials {
+        for (method, path) in &routes {
+            let path = match query {
+                Some(q) => format!("{path}?{q}"),
+                None => (*path).to_owned(),
+            };
+            let body = if *what == "header+form" {
+                Some(("application/x-www-form-urlencoded", format!("name=Rex&access_token={all_scopes}")))
+            } else if *method == Method::POST {
+                Some(("application/json", r#"{"name":"Rex","tag":"dog"}"#.to_owned()))
+            } else {
+                None
+            };
+            let label = format!("{what}: {method} {path}");
+            probes.push(Probe {
+                label,
+                method: method.clone(),
+                path,
+                authorization: authorization.clone(),
+                body,
+            });
+        }
+    }
+    for (what, content_type, body) in [
+        ("bad JSON", "application/json", r#"{"name":"#),
+        ("wrong JSON shape", "application/json", r#"{"name":7}"#),
+        ("empty name", "application/json", r#"{"name":"  "}"#),
+        ("not JSON", "text/plain", "Rex"),
+        ("form without a token", "application/x-www-form-urlencoded", "name=Rex"),
+        ("trailing garbage", "application/json; charset=utf-8", r#"{"name":"Rex"} x"#),
+    ] {
+        probes.push(Probe {
+            label: format!("{what}: POST /pets"),
+            method: Method::POST,
+            path: "/pets".into(),
+            authorization: Some(bearer(&all_scopes)),
+            body: Some((content_type, body.to_owned())),
+        });
+    }
+    probes
+}
+
+#[tokio::test]
+async fn axum_and_actix_answer_identically() {
+    let issuer = DevIssuer::start(Algorithm::ES256).await.unwrap();
+    let vars = [("AUTH_ISSUER", issuer.issuer())];
+    let axum = start(Implementation::Axum, &vars).await;
+    let actix = start(Implementation::Actix, &vars).await;
+    let probes = probes(&issuer);
+    assert!(probes.len() > 90);
+    let mut statuses = std::collections::BTreeSet::new();
+    for probe in &probes {
+        let (a, b) = (observe(&axum, probe).await, observe(&actix, probe).await);
+        assert_eq!(a, b, "{} (left: axum, right: actix)", probe.label);
+        statuses.insert(a.status);
+    }
+    // The list reaches every answer class.
+    let expected = [200, 201, 204, 400, 401, 403, 404, 415, 422];
+    assert_eq!(statuses.into_iter().collect::<Vec<_>>(), expected);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+"""Prints the validation benchmark as a Markdown table with ratios.
+
+Run after `cargo bench -p auth-core --bench validate`; reads Criterion's estimates from
+target/criterion (or the directory given as the first argument).
+"""
+import json
+import pathlib
+import sys
+
+root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
+algorithms = ["HS256", "RS256", "PS256", "ES256", "ES384", "EdDSA"]
+
+
+def ns(alg, name):
+    path = root / alg / name / "new" / "estimates.json"
+    return json.loads(path.read_text())["median"]["point_estimate"]
+
+
+print("| alg | floor (aws-lc-rs) | ours, cold | ours, cache hit | jsonwebtoken | cold / floor | hit / floor | cold / jsonwebtoken | jsonwebtoken / floor |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for alg in algorithms:
+    try:
+        f, c, h, j = (ns(alg, n) for n in ("floor", "ours_cold", "ours_hit", "jsonwebtoken"))
+    except FileNotFoundError:
+        continue
+    print(f"| {alg} | {f:,.0f} ns | {c:,.0f} ns | {h:,.0f} ns | {j:,.0f} ns "
+          f"| {c / f:.2f}× | {h / f:.3f}× | {c / j:.2f}× | {j / f:.2f}× |")

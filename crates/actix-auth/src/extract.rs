@@ -1,0 +1,217 @@
+//! actix-web extractors for the claims the [`Auth`](crate::Auth) middleware verified.
+//!
+//! actix's blanket `Option<T>` extractor turns *every* error into `None`, including "no `Auth`
+//! middleware" and "claims that do not fit `T`". [`OptionalClaims`] and [`OptionalVerified`]
+//! keep those as rejections and give `None` only for anonymous requests.
+
+use std::fmt;
+use std::future::{Ready, ready};
+
+use actix_web::dev::{Extensions, Payload};
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use auth_core::{AuthError, TokenProblem};
+use serde::de::DeserializeOwned;
+
+use crate::response::{AuthContext, misconfigured};
+
+/// The verified token's payload as your own type.
+///
+/// Anonymous request (an optional [`Auth`](crate::Auth), no credentials): 401 with the
+/// middleware's challenge; use [`OptionalClaims`] to accept those. A payload that does not fit
+/// `T`: 401 `invalid_token` (the mismatch is logged). No `Auth` in front: 500, logged.
+///
+/// ```
+/// use actix_auth::{Claims, OptionalClaims};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Caller { sub: String }
+///
+/// async fn whoami(Claims(caller): Claims<Caller>) -> String {
+///     caller.sub
+/// }
+///
+/// async fn greet(OptionalClaims(caller): OptionalClaims<Caller>) -> String {
+///     match caller {
+///         Some(c) => format!("hello {}", c.sub),
+///         None => "hello stranger".to_owned(),
+///     }
+/// }
+/// # let _ = (whoami, greet);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Claims<T>(pub T);
+
+impl<T> Claims<T> {
+    /// The claims.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// Like [`Claims`](struct@Claims), but `None` for anonymous requests (an optional [`Auth`](crate::Auth) let
+/// them through). Claims that do not fit `T` and a missing `Auth` are still rejections — unlike
+/// `Option<Claims<T>>`, which actix turns into `None` on any error.
+#[derive(Debug, Clone)]
+pub struct OptionalClaims<T>(pub Option<T>);
+
+impl<T> OptionalClaims<T> {
+    /// The claims, if the request carried a token.
+    pub fn into_inner(self) -> Option<T> {
+        self.0
+    }
+}
+
+/// The verified claims as they are: registered claims, scopes and the raw payload.
+///
+/// Same rejections as [`Claims`](struct@Claims).
+#[derive(Debug, Clone)]
+pub struct Verified(pub auth_core::Claims);
+
+/// Like [`Verified`], but `None` for anonymous requests; a missing [`Auth`](crate::Auth) is
+/// still a 500.
+#[derive(Debug, Clone)]
+pub struct OptionalVerified(pub Option<auth_core::Claims>);
+
+/// Why an extractor or a scope check refused a request. Renders as the [`Auth`](crate::Auth)
+/// middleware renders its own rejections ([`ResponseError`]), so `?` in a handler returning
+/// `Result<_, actix_web::Error>` answers correctly.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct AuthRejection {
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    MiddlewareMissing,
+    Auth { error: AuthError, context: AuthContext },
+}
+
+impl AuthRejection {
+    pub(crate) fn auth(error: AuthError, context: AuthContext) -> Self {
+        AuthRejection { kind: Kind::Auth { error, context } }
+    }
+
+    /// The authentication error, `None` when the `Auth` middleware is missing (a server error).
+    pub fn auth_error(&self) -> Option<&AuthError> {
+        match &self.kind {
+            Kind::Auth { error, .. } => Some(error),
+            Kind::MiddlewareMissing => None,
+        }
+    }
+}
+
+impl fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::MiddlewareMissing => {
+                f.write_str("no actix_auth::Auth middleware is mounted in front of this handler")
+            }
+            Kind::Auth { error, .. } => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+impl std::error::Error for AuthRejection {}
+
+impl ResponseError for AuthRejection {
+    fn status_code(&self) -> StatusCode {
+        let status = match &self.kind {
+            Kind::MiddlewareMissing => 500,
+            Kind::Auth { error, .. } => error.challenge(None).status,
+        };
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match &self.kind {
+            Kind::MiddlewareMissing => misconfigured(),
+            Kind::Auth { error, context } => context.error_response(error),
+        }
+    }
+}
+
+/// The claims (if any) and the context the middleware left, or the 500 rejection when it left
+/// none. `what` names the extractor or check in the log.
+pub(crate) fn lookup(
+    extensions: &Extensions,
+    what: &'static str,
+) -> Result<(Option<auth_core::Claims>, AuthContext), AuthRejection> {
+    match extensions.get::<AuthContext>() {
+        Some(context) => Ok((extensions.get::<auth_core::Claims>().cloned(), context.clone())),
+        None => {
+            tracing::error!(
+                extractor = what,
+                "no actix_auth::Auth middleware in front of this handler (wrap the app, scope, resource \
+                 or route with `Auth`, registered after `RequireScopes`); answering 500"
+            );
+            Err(AuthRejection { kind: Kind::MiddlewareMissing })
+        }
+    }
+}
+
+fn anonymous(context: AuthContext) -> AuthRejection {
+    AuthRejection::auth(AuthError::MissingToken, context)
+}
+
+fn typed<T: DeserializeOwned>(claims: &auth_core::Claims, context: AuthContext) -> Result<T, AuthRejection> {
+    claims.deserialize().map_err(|e| {
+        let target = std::any::type_name::<T>();
+        tracing::warn!(target_type = target, "verified token claims do not fit the handler's claims type");
+        // The serde message may quote claim values: keep it out of the default log level.
+        tracing::debug!(target_type = target, error = %e, "claims deserialization error");
+        let error = AuthError::InvalidToken(TokenProblem::Rejected(
+            "the token's claims are not what this resource expects",
+        ));
+        AuthRejection::auth(error, context)
+    })
+}
+
+impl<T: DeserializeOwned> FromRequest for Claims<T> {
+    type Error = AuthRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match lookup(&req.extensions(), "Claims") {
+            Ok((Some(claims), context)) => typed(&claims, context).map(Claims),
+            Ok((None, context)) => Err(anonymous(context)),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for OptionalClaims<T> {
+    type Error = AuthRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match lookup(&req.extensions(), "OptionalClaims") {
+            Ok((Some(claims), context)) => typed(&claims, context).map(|t| OptionalClaims(Some(t))),
+            Ok((None, _)) => Ok(OptionalClaims(None)),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+impl FromRequest for Verified {
+    type Error = AuthRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match lookup(&req.extensions(), "Verified") {
+            Ok((Some(claims), _)) => Ok(Verified(claims)),
+            Ok((None, context)) => Err(anonymous(context)),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+impl FromRequest for OptionalVerified {
+    type Error = AuthRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(lookup(&req.extensions(), "OptionalVerified").map(|(claims, _)| OptionalVerified(claims)))
+    }
+}

@@ -1,0 +1,224 @@
+//! [`Auth`]: the actix-web middleware that validates the access token of every request.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::{Ready, ready};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::EitherBody;
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::{Error, HttpMessage};
+use auth_core::{AuthError, Claims, CredentialSources, RequestProblem, TokenLocator, Validator};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+
+use crate::request::{HeadParts, is_form};
+use crate::response::AuthContext;
+
+/// Validates the access token of every request it wraps with an [`auth_core::Validator`]: on
+/// success the verified [`auth_core::Claims`] (and an [`AuthContext`]) are put in the request
+/// extensions, where the [`Claims`](struct@crate::Claims) / [`Verified`](crate::Verified) extractors
+/// and [`RequireScopes`](crate::RequireScopes) find them; otherwise the request is answered with
+/// the RFC 6750 challenge rendered by auth-core — the answers `tower-auth` gives, byte for byte.
+///
+/// Works with `App::wrap`, `web::scope(..).wrap(..)`, `web::resource(..).wrap(..)` and
+/// `Route::wrap`. With actix, the middleware registered **last** runs **first**: add
+/// `RequireScopes` before `Auth` (`.wrap(RequireScopes::all([..])).wrap(Auth::new(v))`).
+/// Wrap resources or scopes rather than the whole `App` if unknown paths must still answer 404
+/// (an `App`-wide `Auth` also wraps the default service, so they would answer 401).
+///
+/// Validation is asynchronous and never blocks a worker; the JWKS refresh runs as a tokio task on
+/// the worker's (tokio-based) actix runtime. Cheap to clone: the configuration is shared.
+///
+/// ```
+/// use actix_auth::Auth;
+/// use auth_core::{Algorithm, CredentialSources, DEFAULT_FORM_BODY_LIMIT, IssuerConfig, StaticKey, Validator};
+///
+/// # fn demo() -> Result<(), auth_core::ConfigError> {
+/// let validator = Validator::builder()
+///     .issuer(IssuerConfig::static_keys("internal", [StaticKey::hmac(vec![7; 32])]))
+///     .algorithms([Algorithm::HS256])
+///     .audience("petstore")
+///     .build()?;
+/// let auth = Auth::new(validator)
+///     .optional()
+///     .credential_sources(CredentialSources::default().with_cookie("access_token"))
+///     .inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+/// # let _ = auth; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Auth {
+    config: Arc<Config>,
+}
+
+#[derive(Clone)]
+struct Config {
+    validator: Validator,
+    locator: TokenLocator,
+    optional: bool,
+    form_limit: Option<usize>,
+    realm: Option<Arc<str>>,
+}
+
+impl Auth {
+    /// A middleware requiring a valid token on every request, read from the `Authorization` header.
+    pub fn new(validator: Validator) -> Self {
+        let realm = validator.realm().map(Arc::from);
+        let config =
+            Config { validator, locator: TokenLocator::default(), optional: false, form_limit: None, realm };
+        Auth { config: Arc::new(config) }
+    }
+
+    /// Lets requests without any credentials through, without claims (handlers see
+    /// [`OptionalClaims`](crate::OptionalClaims) as `None`). Requests with bad or malformed
+    /// credentials are still rejected: a broken token is never silently treated as anonymous.
+    pub fn optional(self) -> Self {
+        self.map(|c| c.optional = true)
+    }
+
+    /// Also accept the token from a cookie or the `access_token` query parameter. A token sent
+    /// by more than one method is always refused (400 `invalid_request`). The form source
+    /// ([`CredentialSources::with_form`]) needs the body: it takes effect only with
+    /// [`inspect_form_body`](Self::inspect_form_body).
+    pub fn credential_sources(self, sources: CredentialSources) -> Self {
+        self.map(|c| c.locator = TokenLocator::new(sources))
+    }
+
+    /// Also reads `application/x-www-form-urlencoded` bodies (content-type compared
+    /// case-insensitively, parameters allowed), up to `max_bytes` (e.g.
+    /// [`auth_core::DEFAULT_FORM_BODY_LIMIT`]), for an `access_token` field (RFC 6750 §2.2), and
+    /// hands the same bytes on to the handler. Sent along with another credential, or twice, that
+    /// field is 400 `invalid_request` whether or not the form source is on; alone, it is the
+    /// token only when [`CredentialSources::form`] is on. A larger body, or one that fails to
+    /// arrive, is 400 `invalid_request` too. Other content types are never buffered.
+    pub fn inspect_form_body(self, max_bytes: usize) -> Self {
+        self.map(|c| c.form_limit = Some(max_bytes))
+    }
+
+    /// The validator.
+    pub fn validator(&self) -> &Validator {
+        &self.config.validator
+    }
+
+    fn map(self, f: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::clone(&self.config);
+        f(&mut config);
+        Auth { config: Arc::new(config) }
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
+        f.debug_struct("Auth")
+            .field("validator", &c.validator)
+            .field("sources", c.locator.sources())
+            .field("optional", &c.optional)
+            .field("form_limit", &c.form_limit)
+            .finish()
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for Auth
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = AuthMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(AuthMiddleware { service: Rc::new(service), config: Arc::clone(&self.config) }))
+    }
+}
+
+/// The service built by [`Auth`] around the wrapped service.
+pub struct AuthMiddleware<S> {
+    service: Rc<S>,
+    config: Arc<Config>,
+}
+
+impl<S> fmt::Debug for AuthMiddleware<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthMiddleware").finish_non_exhaustive()
+    }
+}
+
+impl<S, B> Service<ServiceRequest> for AuthMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let service = Rc::clone(&self.service);
+        let config = Arc::clone(&self.config);
+        Box::pin(async move {
+            let context = AuthContext::new(config.realm.clone());
+            match authenticate(&config, &mut req).await {
+                Ok(claims) => {
+                    {
+                        let mut extensions = req.extensions_mut();
+                        if let Some(claims) = claims {
+                            extensions.insert(claims);
+                        }
+                        extensions.insert(context);
+                    }
+                    service.call(req).await.map(ServiceResponse::map_into_left_body)
+                }
+                Err(e) => Ok(req.into_response(context.error_response(&e)).map_into_right_body()),
+            }
+        })
+    }
+}
+
+/// Locates the one token (form body included when configured), validates it: `Ok(None)` for an
+/// anonymous request the optional mode lets through.
+async fn authenticate(config: &Config, req: &mut ServiceRequest) -> Result<Option<Claims>, AuthError> {
+    let token = match config.form_limit {
+        Some(max_bytes) if is_form(req.head()) => {
+            let body = read_form(req, max_bytes).await?;
+            let token = config
+                .locator
+                .locate_with_form(&HeadParts(req.head()), Some(&body[..]))?
+                .map(Cow::into_owned);
+            // The handler reads the very same bytes.
+            req.set_payload(Payload::from(body));
+            token
+        }
+        _ => config.locator.locate(&HeadParts(req.head()))?.map(Cow::into_owned),
+    };
+    match token {
+        Some(token) => config.validator.validate(&token).await.map(Some),
+        None if config.optional => Ok(None),
+        None => Err(AuthError::MissingToken),
+    }
+}
+
+/// Buffers the request body, at most `max_bytes`.
+async fn read_form(req: &mut ServiceRequest, max_bytes: usize) -> Result<Bytes, AuthError> {
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|error| {
+            tracing::debug!(%error, max_bytes, "form body not read");
+            RequestProblem::UnreadableFormBody
+        })?;
+        if body.len() + chunk.len() > max_bytes {
+            tracing::debug!(max_bytes, "form body over the limit");
+            return Err(RequestProblem::UnreadableFormBody.into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}

@@ -1,0 +1,54 @@
+//! The view of an actix-web request that auth-core's [`TokenLocator`](auth_core::TokenLocator)
+//! reads, so extraction rules are the same as with `tower-auth`.
+
+use actix_web::dev::RequestHead;
+use actix_web::http::header;
+use auth_core::{RequestParts, is_form_urlencoded};
+
+/// Headers and URI of an actix request, borrowed from its head.
+pub(crate) struct HeadParts<'a>(pub(crate) &'a RequestHead);
+
+impl RequestParts for HeadParts<'_> {
+    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.0.headers().get_all(name).map(|v| v.as_bytes())
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.0.uri.query()
+    }
+}
+
+/// Whether the body is `application/x-www-form-urlencoded` (RFC 6750 §2.2 bodies).
+pub(crate) fn is_form(head: &RequestHead) -> bool {
+    head.headers().get(header::CONTENT_TYPE).is_some_and(|v| is_form_urlencoded(v.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+    use auth_core::{AuthError, CredentialSources, TokenLocator};
+
+    use super::*;
+
+    #[test]
+    fn every_authorization_header_is_seen() {
+        let req = TestRequest::default()
+            .append_header(("authorization", "Bearer a"))
+            .append_header(("authorization", "Bearer b"))
+            .to_srv_request();
+        let parts = HeadParts(req.head());
+        assert!(matches!(TokenLocator::default().locate(&parts), Err(AuthError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn query_and_form_detection() {
+        let req = TestRequest::with_uri("/pets?access_token=a.b.c")
+            .insert_header(("content-type", "Application/X-WWW-Form-Urlencoded; charset=utf-8"))
+            .to_srv_request();
+        let locator = TokenLocator::new(CredentialSources::default().with_query());
+        let parts = HeadParts(req.head());
+        assert_eq!(locator.locate(&parts).unwrap().as_deref(), Some("a.b.c"));
+        assert!(is_form(req.head()));
+        assert!(!is_form(TestRequest::default().to_srv_request().head()));
+    }
+}

@@ -1,0 +1,41 @@
+//! The tonic side of `#[requires_scopes]`: the check a macro-protected service method runs on its
+//! request's extensions, answering with the `Status` the layer would send.
+
+use auth_core::{AuthError, Claims};
+use tonic::Status;
+use tonic::metadata::MetadataValue;
+
+use crate::context::AuthContext;
+use crate::response::grpc_status;
+use crate::scoped::check;
+
+/// `Err(status)` when the call lacks the scopes: `PERMISSION_DENIED` with the
+/// `www-authenticate` challenge in the metadata, `UNAUTHENTICATED` for an anonymous call, and
+/// `INTERNAL` (logged) when no [`AuthLayer`](crate::AuthLayer) runs in front of the server.
+#[doc(hidden)]
+pub fn grpc_require(
+    extensions: &http::Extensions,
+    scopes: &'static [&'static str],
+    any_of: bool,
+) -> Result<(), Status> {
+    let Some(context) = extensions.get::<AuthContext>() else {
+        tracing::error!(
+            ?scopes,
+            "a #[requires_scopes] method found no AuthLayer in front of it (add \
+             `.layer(AuthLayer::new(validator))` to the tonic server); answering INTERNAL"
+        );
+        return Err(Status::internal("authentication is not configured for this call"));
+    };
+    check(extensions.get::<Claims>(), scopes, any_of).map_err(|e| status(&e, context))
+}
+
+fn status(error: &AuthError, context: &AuthContext) -> Status {
+    tracing::debug!(reason = error.reason(), "gRPC call rejected");
+    let challenge = error.challenge(context.realm());
+    let code = tonic::Code::from_i32(i32::from(grpc_status(error.kind())));
+    let mut status = Status::new(code, challenge.error_description);
+    if let Some(value) = challenge.www_authenticate.and_then(|v| MetadataValue::try_from(v).ok()) {
+        status.metadata_mut().insert("www-authenticate", value);
+    }
+    status
+}

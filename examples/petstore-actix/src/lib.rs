@@ -1,0 +1,177 @@
+//! The Petstore API on actix-web 4, protected by [`actix_auth`]: the same routes, scopes,
+//! environment variables, development issuer and answers as `petstore-axum`, byte for byte.
+//!
+//! | Route | Access |
+//! |---|---|
+//! | `GET /health` | public |
+//! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
+//! | `POST /pets` | scope `pets:write` |
+//! | `DELETE /pets/{id}` | scopes `pets:write` and `admin` |
+//! | `GET /me` | any valid token |
+//! | `GET /store/inventory` | optional: anonymous callers get the public view |
+//!
+//! Authentication failures are answered by `actix-auth` (RFC 6750). Run it with
+//! `cargo run -p petstore-actix`; tests run [`server`] in-process on a real socket.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+use std::sync::Arc;
+
+use actix_auth::{Auth, Claims, OptionalClaims, RequireScopes, requires_scopes};
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use auth_core::{DEFAULT_FORM_BODY_LIMIT, Validator};
+use futures_util::StreamExt;
+use petstore::api::{Caller, ErrorBody, Health, Inventory};
+use petstore::{NewPet, PetStore, parse_id};
+
+/// The largest `POST /pets` body read: 2 MiB, axum's default body limit, so both answer alike.
+const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+struct AppState {
+    store: Arc<PetStore>,
+    validator: Validator,
+}
+
+/// Registers the Petstore's routes, over `store`, on an actix `App` (`App::new().configure(..)`).
+///
+/// `Auth` wraps each protected resource (not the app), so unknown paths still answer 404; each
+/// route's `RequireScopes` sits inside it, except on `DELETE /pets/{id}`, whose handler states
+/// its scopes with `#[requires_scopes]` (the same 403 answer).
+pub fn configure(cfg: &mut web::ServiceConfig, validator: Validator, store: Arc<PetStore>) {
+    // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form field
+    // is refused as `invalid_request` (RFC 6750 §2: one method per request).
+    let protected = Auth::new(validator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    // No token: the handler sees `None`. A bad token is still refused (401).
+    let optional = Auth::new(validator.clone()).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    let read = || RequireScopes::all(["pets:read"]);
+
+    cfg.app_data(web::Data::new(AppState { store, validator }))
+        .route("/health", web::get().to(health))
+        .service(
+            web::resource("/pets")
+                .route(web::get().to(list_pets).wrap(read()))
+                .route(web::post().to(create_pet).wrap(RequireScopes::all(["pets:write"])))
+                .wrap(protected.clone()),
+        )
+        .service(
+            web::resource("/pets/{id}")
+                .route(web::get().to(get_pet).wrap(read()))
+                .route(web::delete().to(delete_pet))
+                .wrap(protected.clone()),
+        )
+        .service(web::resource("/me").route(web::get().to(me)).wrap(protected))
+        .service(web::resource("/store/inventory").route(web::get().to(inventory)).wrap(optional))
+        .default_service(web::to(no_route));
+}
+
+/// The Petstore server on `listener`, with a fresh store (the two seed pets), not yet running:
+/// await it to serve, or keep its [`handle`](Server::handle) to stop it. Keys load in the
+/// background: `/health` answers at once, protected routes answer 503 until the keys are there.
+///
+/// Must be called inside an actix (or tokio) runtime.
+pub fn server(listener: std::net::TcpListener, validator: Validator) -> std::io::Result<Server> {
+    petstore::spawn_warm_up(validator.clone());
+    let store = Arc::new(PetStore::seeded());
+    let server = HttpServer::new(move || {
+        App::new().configure(|cfg| configure(cfg, validator.clone(), Arc::clone(&store)))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Serves the Petstore on `listener` until the server stops (Ctrl-C, or its handle).
+pub async fn serve(listener: std::net::TcpListener, validator: Validator) -> std::io::Result<()> {
+    server(listener, validator)?.await
+}
+
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(Health::of(&state.validator))
+}
+
+async fn list_pets(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.store.list())
+}
+
+async fn get_pet(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    match parse_id(&id).and_then(|id| state.store.get(id)) {
+        Some(pet) => HttpResponse::Ok().json(pet),
+        None => not_found(&id),
+    }
+}
+
+async fn create_pet(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let new = match read_json::<NewPet>(&req, payload).await {
+        Ok(new) => new,
+        Err(status) => {
+            let message = "the body must be JSON like {\"name\": \"Rex\", \"tag\": \"dog\"}";
+            return HttpResponse::build(status).json(ErrorBody::invalid_pet(message));
+        }
+    };
+    if let Err(message) = new.check() {
+        return HttpResponse::BadRequest().json(ErrorBody::invalid_pet(message));
+    }
+    HttpResponse::Created().json(state.store.create(new))
+}
+
+/// A JSON body, refused with the statuses axum's `Json` extractor uses: 415 without a JSON
+/// content type, 413 over the limit, 400 for a syntax error or a body that cannot be read,
+/// 422 for valid JSON of the wrong shape.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<T, StatusCode> {
+    let is_json = match req.mime_type() {
+        Ok(Some(mime)) => {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        }
+        _ => false,
+    };
+    if !is_json {
+        return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
+        if body.len() + chunk.len() > JSON_BODY_LIMIT {
+            return Err(StatusCode::PAYLOAD_TOO_LARGE);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::BAD_REQUEST,
+    })
+}
+
+/// Deletes a pet.
+#[requires_scopes("pets:write", "admin")]
+async fn delete_pet(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    if parse_id(&id).is_some_and(|id| state.store.delete(id)) {
+        HttpResponse::NoContent().finish()
+    } else {
+        not_found(&id)
+    }
+}
+
+async fn me(Claims(caller): Claims<Caller>) -> HttpResponse {
+    HttpResponse::Ok().json(caller.me())
+}
+
+async fn inventory(OptionalClaims(caller): OptionalClaims<Caller>) -> HttpResponse {
+    HttpResponse::Ok().json(match caller {
+        Some(caller) => Inventory::full(&caller),
+        None => Inventory::public(),
+    })
+}
+
+async fn no_route() -> HttpResponse {
+    HttpResponse::NotFound().json(ErrorBody::no_route())
+}
+
+fn not_found(raw_id: &str) -> HttpResponse {
+    HttpResponse::NotFound().json(ErrorBody::pet_not_found(raw_id))
+}
