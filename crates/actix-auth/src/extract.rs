@@ -10,7 +10,8 @@ use std::future::{Ready, ready};
 use actix_web::dev::{Extensions, Payload};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
-use auth_core::{AuthError, TokenProblem};
+use auth_core::AuthError;
+use auth_core::requirements::claims_as;
 use serde::de::DeserializeOwned;
 
 use crate::response::{AuthContext, misconfigured};
@@ -155,17 +156,9 @@ fn anonymous(context: AuthContext) -> AuthRejection {
     AuthRejection::auth(AuthError::MissingToken, context)
 }
 
+/// `T` from the claims (auth-core's rule: 401 `invalid_token`, the serde message logged only).
 fn typed<T: DeserializeOwned>(claims: &auth_core::Claims, context: AuthContext) -> Result<T, AuthRejection> {
-    claims.deserialize().map_err(|e| {
-        let target = std::any::type_name::<T>();
-        tracing::warn!(target_type = target, "verified token claims do not fit the handler's claims type");
-        // The serde message may quote claim values: keep it out of the default log level.
-        tracing::debug!(target_type = target, error = %e, "claims deserialization error");
-        let error = AuthError::InvalidToken(TokenProblem::Rejected(
-            "the token's claims are not what this resource expects",
-        ));
-        AuthRejection::auth(error, context)
-    })
+    claims_as(claims).map_err(|e| AuthRejection::auth(e, context))
 }
 
 impl<T: DeserializeOwned> FromRequest for Claims<T> {

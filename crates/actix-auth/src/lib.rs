@@ -8,6 +8,8 @@
 //!   puts the verified [`auth_core::Claims`] in the request extensions. Failures are answered as
 //!   RFC 6750 says: 401 with `WWW-Authenticate: Bearer realm=…`, 400 `invalid_request`, 503 with
 //!   `Retry-After` when keys cannot be fetched; [`Auth::optional`] lets anonymous requests in.
+//!   [`Auth::extract_token_with`] replaces the built-in token sources, and
+//!   [`Auth::render_errors_with`] renders every rejection your way (status and challenge kept).
 //! - [`RequireScopes`] (`.wrap()` on an app, scope, resource or route) checks scopes, all-of or
 //!   any-of: 403 `insufficient_scope` naming them. [`check_scopes`] makes the same check in code.
 //! - Extractors: [`Claims<T>`](struct@Claims) (your own serde type), [`OptionalClaims<T>`](OptionalClaims)
@@ -75,7 +77,7 @@ mod scoped;
 
 pub use auth_core;
 pub use extract::{AuthRejection, Claims, OptionalClaims, OptionalVerified, Verified};
-pub use middleware::{Auth, AuthMiddleware};
+pub use middleware::{Auth, AuthMiddleware, TokenExtractor};
 pub use response::{AuthContext, challenge_response};
 pub use scope::{RequireScopes, RequireScopesMiddleware, check_scopes};
 pub use scoped::{ScopeSet, Scoped};
@@ -114,10 +116,10 @@ pub use auth_macros::Scopes;
 #[doc(hidden)]
 #[cfg(feature = "macros")]
 pub mod __private {
-    pub use crate::derived::{DeriveClaims, derived_claims};
+    pub use crate::derived::derived_claims;
     pub use crate::extract::AuthRejection as Error;
-    pub use crate::scoped::validate_scopes;
     pub use actix_web::dev::Payload;
     pub use actix_web::{FromRequest, HttpRequest};
+    pub use auth_core::requirements::{DeriveClaims, validate_scopes};
     pub use std::future::{Ready, ready};
 }

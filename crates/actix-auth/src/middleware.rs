@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::{Error, HttpMessage};
-use auth_core::{AuthError, Claims, CredentialSources, RequestProblem, TokenLocator, Validator};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
+use auth_core::{AuthError, Challenge, Claims, CredentialSources, RequestProblem, TokenLocator, Validator};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 
 use crate::request::{HeadParts, is_form};
-use crate::response::AuthContext;
+use crate::response::{AuthContext, RenderFn};
 
 /// Validates the access token of every request it wraps with an [`auth_core::Validator`]: on
 /// success the verified [`auth_core::Claims`] (and an [`AuthContext`]) are put in the request
@@ -57,17 +57,29 @@ pub struct Auth {
 struct Config {
     validator: Validator,
     locator: TokenLocator,
+    custom: Option<TokenExtractor>,
     optional: bool,
     form_limit: Option<usize>,
     realm: Option<Arc<str>>,
+    renderer: Option<Arc<RenderFn>>,
 }
+
+/// A user-supplied way to find the token in a request (see [`Auth::extract_token_with`]).
+pub type TokenExtractor = Arc<dyn Fn(&HttpRequest) -> Result<Option<String>, AuthError> + Send + Sync>;
 
 impl Auth {
     /// A middleware requiring a valid token on every request, read from the `Authorization` header.
     pub fn new(validator: Validator) -> Self {
         let realm = validator.realm().map(Arc::from);
-        let config =
-            Config { validator, locator: TokenLocator::default(), optional: false, form_limit: None, realm };
+        let config = Config {
+            validator,
+            locator: TokenLocator::default(),
+            custom: None,
+            optional: false,
+            form_limit: None,
+            realm,
+            renderer: None,
+        };
         Auth { config: Arc::new(config) }
     }
 
@@ -97,6 +109,59 @@ impl Auth {
         self.map(|c| c.form_limit = Some(max_bytes))
     }
 
+    /// Renders rejections with `f` (a `problem+json` body, say), given the error and its default
+    /// [`Challenge`]: the middleware's own, and those of [`RequireScopes`](crate::RequireScopes),
+    /// [`check_scopes`](crate::check_scopes) and the extractors behind it. The status and the
+    /// `WWW-Authenticate` / `Retry-After` headers are kept unless `f` sets them: a response left
+    /// at `200 OK` gets the challenge's status. [`challenge_response`](crate::challenge_response)
+    /// is the default rendering to start from. (A missing `Auth` is still the plain 500: there
+    /// is no `Auth` to ask.)
+    ///
+    /// ```
+    /// use actix_web::HttpResponse;
+    /// # use auth_core::{Algorithm, IssuerConfig, StaticKey, Validator};
+    /// # let validator = Validator::builder()
+    /// #     .issuer(IssuerConfig::static_keys("internal", [StaticKey::hmac(vec![7; 32])]))
+    /// #     .algorithms([Algorithm::HS256]).audience("petstore").build().unwrap();
+    ///
+    /// let auth = actix_auth::Auth::new(validator).render_errors_with(|error, challenge| {
+    ///     // Status and WWW-Authenticate are filled in from `challenge`.
+    ///     HttpResponse::Ok()
+    ///         .content_type("application/problem+json")
+    ///         .body(format!(r#"{{"title":"{}","status":{}}}"#, error.reason(), challenge.status))
+    /// });
+    /// # let _ = auth;
+    /// ```
+    pub fn render_errors_with<F>(self, f: F) -> Self
+    where
+        F: Fn(&AuthError, Challenge) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.map(|c| c.renderer = Some(Arc::new(f)))
+    }
+
+    /// Finds the token with `f` instead of the built-in sources: a custom header, a signed
+    /// cookie, a gateway's forwarding header. `Ok(None)` means no credentials (401, or anonymous
+    /// in optional mode); an `Err` (say `RequestProblem::MalformedAuthorization`) is answered as
+    /// that error. The built-in sources, including [`inspect_form_body`](Self::inspect_form_body)
+    /// (the body is not read), are not consulted when `f` is set.
+    ///
+    /// ```
+    /// # use auth_core::{Algorithm, IssuerConfig, StaticKey, Validator};
+    /// # let validator = Validator::builder()
+    /// #     .issuer(IssuerConfig::static_keys("internal", [StaticKey::hmac(vec![7; 32])]))
+    /// #     .algorithms([Algorithm::HS256]).audience("petstore").build().unwrap();
+    /// let auth = actix_auth::Auth::new(validator).extract_token_with(|req| {
+    ///     Ok(req.headers().get("x-access-token").and_then(|v| v.to_str().ok()).map(str::to_owned))
+    /// });
+    /// # let _ = auth;
+    /// ```
+    pub fn extract_token_with<F>(self, f: F) -> Self
+    where
+        F: Fn(&HttpRequest) -> Result<Option<String>, AuthError> + Send + Sync + 'static,
+    {
+        self.map(|c| c.custom = Some(Arc::new(f)))
+    }
+
     /// The validator.
     pub fn validator(&self) -> &Validator {
         &self.config.validator
@@ -115,8 +180,10 @@ impl fmt::Debug for Auth {
         f.debug_struct("Auth")
             .field("validator", &c.validator)
             .field("sources", c.locator.sources())
+            .field("custom_extractor", &c.custom.is_some())
             .field("optional", &c.optional)
             .field("form_limit", &c.form_limit)
+            .field("custom_renderer", &c.renderer.is_some())
             .finish()
     }
 }
@@ -164,7 +231,7 @@ where
         let service = Rc::clone(&self.service);
         let config = Arc::clone(&self.config);
         Box::pin(async move {
-            let context = AuthContext::new(config.realm.clone());
+            let context = AuthContext::new(config.realm.clone(), config.renderer.clone());
             match authenticate(&config, &mut req).await {
                 Ok(claims) => {
                     {
@@ -185,8 +252,9 @@ where
 /// Locates the one token (form body included when configured), validates it: `Ok(None)` for an
 /// anonymous request the optional mode lets through.
 async fn authenticate(config: &Config, req: &mut ServiceRequest) -> Result<Option<Claims>, AuthError> {
-    let token = match config.form_limit {
-        Some(max_bytes) if is_form(req.head()) => {
+    let token = match (&config.custom, config.form_limit) {
+        (Some(extract), _) => extract(req.request())?,
+        (None, Some(max_bytes)) if is_form(req.head()) => {
             let body = read_form(req, max_bytes).await?;
             let token = config
                 .locator
@@ -196,7 +264,7 @@ async fn authenticate(config: &Config, req: &mut ServiceRequest) -> Result<Optio
             req.set_payload(Payload::from(body));
             token
         }
-        _ => config.locator.locate(&HeadParts(req.head()))?.map(Cow::into_owned),
+        (None, _) => config.locator.locate(&HeadParts(req.head()))?.map(Cow::into_owned),
     };
     match token {
         Some(token) => config.validator.validate(&token).await.map(Some),

@@ -9,6 +9,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use auth_core::{AuthError, Challenge};
 
+/// A custom renderer for rejections, see [`Auth::render_errors_with`](crate::Auth::render_errors_with).
+pub(crate) type RenderFn = dyn Fn(&AuthError, Challenge) -> HttpResponse + Send + Sync;
+
 /// The actix-web rendering of a challenge: its status, `content-type: application/json`,
 /// `WWW-Authenticate` and `Retry-After` when present (see [`Challenge::headers`]), and its JSON
 /// body.
@@ -22,8 +25,7 @@ use auth_core::{AuthError, Challenge};
 /// assert!(res.headers().get("www-authenticate").unwrap().to_str().unwrap().contains("invalid_token"));
 /// ```
 pub fn challenge_response(challenge: &Challenge) -> HttpResponse {
-    let status = StatusCode::from_u16(challenge.status).unwrap_or(StatusCode::UNAUTHORIZED);
-    let mut res = HttpResponse::with_body(status, challenge.body.clone()).map_into_boxed_body();
+    let mut res = HttpResponse::with_body(status(challenge), challenge.body.clone()).map_into_boxed_body();
     let headers = res.headers_mut();
     for (name, value) in challenge.headers() {
         if let Ok(v) = HeaderValue::from_str(&value) {
@@ -41,15 +43,17 @@ pub(crate) fn misconfigured() -> HttpResponse {
 
 /// Inserted into the request extensions by [`Auth`](crate::Auth) for every request it lets
 /// through, with or without claims. Its presence proves the middleware is mounted; it renders
-/// later rejections (insufficient scope, claims that do not fit a type) with the same realm.
+/// later rejections (insufficient scope, claims that do not fit a type) with the same realm and
+/// custom renderer.
 #[derive(Clone)]
 pub struct AuthContext {
     realm: Option<Arc<str>>,
+    custom: Option<Arc<RenderFn>>,
 }
 
 impl AuthContext {
-    pub(crate) fn new(realm: Option<Arc<str>>) -> Self {
-        AuthContext { realm }
+    pub(crate) fn new(realm: Option<Arc<str>>, custom: Option<Arc<RenderFn>>) -> Self {
+        AuthContext { realm, custom }
     }
 
     /// The realm named in challenges.
@@ -60,14 +64,38 @@ impl AuthContext {
     /// The response rejecting this request with `error`, rendered as the middleware renders its own.
     pub fn error_response(&self, error: &AuthError) -> HttpResponse {
         tracing::debug!(reason = error.reason(), "request rejected");
-        challenge_response(&error.challenge(self.realm()))
+        let challenge = error.challenge(self.realm());
+        let Some(f) = &self.custom else { return challenge_response(&challenge) };
+        let mut res = f(error, challenge.clone());
+        // A custom body must not lose the status or the challenge headers by omission.
+        if res.status() == StatusCode::OK {
+            *res.status_mut() = status(&challenge);
+        }
+        let headers = res.headers_mut();
+        for (name, value) in challenge.headers() {
+            let name = HeaderName::from_static(name);
+            if name != actix_web::http::header::CONTENT_TYPE
+                && !headers.contains_key(&name)
+                && let Ok(v) = HeaderValue::from_str(&value)
+            {
+                headers.insert(name, v);
+            }
+        }
+        res
     }
 }
 
 impl fmt::Debug for AuthContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthContext").field("realm", &self.realm).finish()
+        f.debug_struct("AuthContext")
+            .field("realm", &self.realm)
+            .field("custom_renderer", &self.custom.is_some())
+            .finish()
     }
+}
+
+fn status(challenge: &Challenge) -> StatusCode {
+    StatusCode::from_u16(challenge.status).unwrap_or(StatusCode::UNAUTHORIZED)
 }
 
 #[cfg(test)]
@@ -80,7 +108,7 @@ mod tests {
 
     #[test]
     fn headers_and_statuses_follow_the_challenge() {
-        let ctx = AuthContext::new(Some(Arc::from("r")));
+        let ctx = AuthContext::new(Some(Arc::from("r")), None);
         let res = ctx.error_response(&AuthError::InsufficientScope(ScopeRequirement::any(["a", "b"])));
         assert_eq!(res.status(), 403);
         let challenge = res.headers().get("www-authenticate").unwrap().to_str().unwrap();

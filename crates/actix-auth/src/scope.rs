@@ -8,7 +8,7 @@ use std::rc::Rc;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::{Error, HttpMessage, HttpRequest, ResponseError};
-use auth_core::{AuthError, ScopeRequirement};
+use auth_core::ScopeRequirement;
 use futures_util::future::LocalBoxFuture;
 
 use crate::extract::{AuthRejection, lookup};
@@ -87,11 +87,8 @@ impl fmt::Debug for RequireScopes {
 /// ```
 pub fn check_scopes(req: &HttpRequest, requirement: &ScopeRequirement) -> Result<(), AuthRejection> {
     let (claims, context) = lookup(&req.extensions(), "RequireScopes")?;
-    let checked = match &claims {
-        None => Err(AuthError::MissingToken),
-        Some(claims) => requirement.check(claims.scopes()),
-    };
-    checked.map_err(|error| AuthRejection::auth(error, context))
+    auth_core::requirements::check_scopes(claims.as_ref(), requirement)
+        .map_err(|error| AuthRejection::auth(error, context))
 }
 
 impl<S, B> Transform<S, ServiceRequest> for RequireScopes

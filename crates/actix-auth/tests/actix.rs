@@ -319,6 +319,102 @@ async fn form_bodies_are_inspected_bounded_and_handed_on_unchanged() {
     server.stop().await;
 }
 
+/// The problem+json body a custom renderer writes: status and challenge come from the middleware.
+fn problem(error: &auth_core::AuthError, challenge: auth_core::Challenge) -> HttpResponse {
+    let body = json!({"type": "about:blank", "title": error.reason(), "status": challenge.status});
+    let mut res = match error.kind() {
+        // A status the renderer sets itself is kept.
+        auth_core::ErrorKind::InvalidRequest => HttpResponse::UnprocessableEntity(),
+        _ => HttpResponse::Ok(),
+    };
+    res.content_type("application/problem+json").body(body.to_string())
+}
+
+#[actix_web::test]
+async fn custom_renderer_answers_every_rejection_keeping_status_and_challenge() {
+    let (issuer, validator) = issuer_and_validator().await;
+    let server = start(move |cfg| {
+        let auth = Auth::new(validator.clone()).render_errors_with(problem);
+        cfg.service(
+            web::scope("/api")
+                .wrap(auth)
+                .route("/me", web::get().to(whoami))
+                .route("/tenant", web::get().to(tenant))
+                .route("/write", web::get().to(HttpResponse::Ok).wrap(RequireScopes::all(["pets:write"]))),
+        );
+    });
+    let title = |a: &Answer| a.json()["title"].as_str().map(str::to_owned);
+
+    // The middleware's own rejection: status and challenge filled in from the default.
+    let a = get(&server, "/api/me", None).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge.as_deref(), Some(r#"Bearer realm="test""#));
+    assert_eq!((title(&a).as_deref(), a.json()["status"].as_u64()), (Some("missing_token"), Some(401)));
+    // A status set by the renderer wins; the challenge header is still added.
+    let a = get(&server, "/api/me", Some("Bearer a b")).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.challenge.clone().unwrap().contains(r#"error="invalid_request""#));
+    assert_eq!(a.json()["status"], 400);
+    // Rejections further in (scope middleware, extractors) use the same renderer.
+    let token = bearer(&issuer.token().scope("pets:read").sign());
+    let a = get(&server, "/api/write", Some(&token)).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(a.challenge.clone().unwrap().ends_with(r#"scope="pets:write""#));
+    assert_eq!(title(&a).as_deref(), Some("insufficient_scope"));
+    let a = get(&server, "/api/tenant", Some(&token)).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(a.challenge.clone().unwrap().contains(r#"error="invalid_token""#));
+    assert_eq!((a.json()["type"].as_str(), a.json()["status"].as_u64()), (Some("about:blank"), Some(401)));
+    // Accepted requests are untouched.
+    let a = get(&server, "/api/me", Some(&token)).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "dev-user pets:read"));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn custom_token_extractor_replaces_the_built_in_sources() {
+    let (issuer, validator) = issuer_and_validator().await;
+    let server = start(move |cfg| {
+        let auth = Auth::new(validator.clone())
+            .inspect_form_body(DEFAULT_FORM_BODY_LIMIT)
+            .extract_token_with(|req| match req.headers().get("x-access-token").map(|v| v.to_str()) {
+                None => Ok(None),
+                Some(Ok(t)) => Ok(Some(t.to_owned())),
+                Some(Err(_)) => Err(auth_core::RequestProblem::MalformedAuthorization.into()),
+            });
+        cfg.service(web::resource("/me").route(web::get().to(whoami)).route(web::post().to(echo)).wrap(auth));
+    });
+    let token = issuer.token().scope("pets:read").sign();
+    let with = |name: &'static str, value: reqwest::header::HeaderValue| {
+        send(reqwest::Client::new().get(format!("{}/me", server.base)).header(name, value))
+    };
+
+    let a = with("x-access-token", token.parse().unwrap()).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "dev-user pets:read"));
+    // The Authorization header is no longer a source: no credentials.
+    let a = with("authorization", bearer(&token).parse().unwrap()).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.challenge.as_deref(), Some(r#"Bearer realm="test""#));
+    // The extractor's own error is answered as such: a non-text header value is 400.
+    let a = with("x-access-token", reqwest::header::HeaderValue::from_bytes(b"caf\xe9").unwrap()).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.challenge.clone().unwrap().contains(r#"error="invalid_request""#));
+    // Nor is the form body read: a header and a form field together are no longer a conflict,
+    // and the handler gets the body as sent.
+    let form = format!("name=Rex&access_token={token}");
+    let a = send(
+        reqwest::Client::new()
+            .post(format!("{}/me", server.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", bearer(&token))
+            .header("x-access-token", token.as_str())
+            .body(form.clone()),
+    )
+    .await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, form.as_str()));
+    server.stop().await;
+}
+
 async fn guarded(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
     check_scopes(&req, &ScopeRequirement::all(["admin"]))?;
     Ok(HttpResponse::Ok().finish())

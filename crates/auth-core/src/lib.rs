@@ -12,6 +12,7 @@ pub mod error;
 mod issuer;
 pub mod jwks;
 pub mod keys;
+pub mod requirements;
 mod stats;
 pub mod token;
 mod token_cache;
@@ -29,6 +30,7 @@ pub use error::{AuthError, Challenge, ConfigError, ErrorKind, RequestProblem, To
 pub use issuer::{IssuerConfig, KeySource};
 pub use jwks::{FetchError, JwksOptions};
 pub use keys::StaticKey;
+pub use requirements::{DeriveClaims, ScopeSet};
 pub use stats::StatsSnapshot;
 pub use token::{
     CredentialSources, DEFAULT_FORM_BODY_LIMIT, RequestParts, TokenLocator, bearer_token, is_form_urlencoded,

@@ -141,8 +141,8 @@ pub(crate) struct TokenCache {
 /// Calibrated with `examples/memory.rs` (peak RSS growth over a flood of distinct tokens).
 const ENTRY_OVERHEAD: u64 = 1280;
 
-/// Memory taken by the parsed claims per byte of payload JSON: the text is held about twice
-/// (the JSON tree's strings and the registered claims' copies) plus per-member overhead.
+/// Memory taken by the parsed claims per byte of payload JSON: the payload text, the registered
+/// claims' copies and, once [`Claims::payload`] is asked for, the JSON tree built from the text.
 const PAYLOAD_FACTOR: u64 = 4;
 
 impl TokenCache {

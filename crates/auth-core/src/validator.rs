@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::algorithm::AlgorithmSet;
 use crate::builder::ValidatorBuilder;
 use crate::claims::{
-    Claims, Profile, RegisteredClaims, Scopes, TimeRules, check_audience, check_time, parse_payload,
+    Claims, Field, Payload, Profile, RegisteredClaims, Scopes, TimeRules, Wanted, check_audience, check_time,
 };
 use crate::clock::Clock;
 use crate::error::{AuthError, Challenge, TokenProblem};
@@ -15,7 +15,7 @@ use crate::issuer::IssuerRegistry;
 use crate::keys::VerifyingKey;
 use crate::stats::{Stats, StatsSnapshot};
 use crate::token::header::JoseHeader;
-use crate::token::jws::CompactJws;
+use crate::token::jws::{CompactJws, SCRATCH_BYTES};
 use crate::token_cache::{Entry, TokenCache};
 
 /// A custom check run on verified claims; `Err` carries the fixed `error_description`.
@@ -139,19 +139,17 @@ impl Validator {
     /// The full path: parse, find the key, verify the signature, check the claims.
     async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
         let inner = &*self.0;
-        let jws = CompactJws::parse(token, inner.max_token_bytes)?;
+        let mut scratch = [0; SCRATCH_BYTES];
+        let jws = CompactJws::parse(token, inner.max_token_bytes, &mut scratch)?;
         let header = JoseHeader::parse(&jws.header)?;
         if !inner.allowed.contains(header.alg) {
             return Err(TokenProblem::AlgorithmNotAllowed.into());
         }
         inner.profile.check_typ(header.typ.as_deref())?;
-        let payload = parse_payload(&jws.payload)?;
-        let iss = match payload.get("iss") {
-            None => None,
-            Some(serde_json::Value::String(s)) => Some(s.as_str()),
-            Some(_) => return Err(TokenProblem::WrongClaimType("iss").into()),
-        };
-        let (issuer_index, issuer) = inner.issuers.select(iss)?;
+        let json = String::from_utf8(jws.payload).map_err(|_| TokenProblem::Malformed)?;
+        let wanted = Wanted { scope_claims: &inner.scope_claims, required: &inner.required_claims };
+        let payload = Payload::parse(&json, wanted)?;
+        let (issuer_index, issuer) = inner.issuers.select(payload.string("iss")?)?;
         let keys = issuer.keys_for(header.kid.as_deref()).await?;
 
         let key = {
@@ -163,7 +161,7 @@ impl Validator {
             Arc::clone(key.ok_or(TokenProblem::BadSignature)?)
         };
 
-        let registered = RegisteredClaims::from_payload(&payload)?;
+        let registered = RegisteredClaims::read(&payload)?;
         check_time(&registered, inner.clock.now_unix(), &inner.time)?;
         for name in inner.profile.required_claims() {
             if !registered.has(name) {
@@ -171,7 +169,7 @@ impl Validator {
             }
         }
         for name in &inner.required_claims {
-            if payload.get(&**name).is_none_or(serde_json::Value::is_null) {
+            if payload.get(name).is_none_or(|v| *v == Field::Null) {
                 return Err(TokenProblem::MissingCustomClaim(Arc::clone(name)).into());
             }
         }
@@ -183,12 +181,15 @@ impl Validator {
                 return Err(TokenProblem::ClientNotAllowed.into());
             }
         }
-        let scopes = Scopes::from_payload(&payload, &inner.scope_claims)?;
-        let claims = Claims::new(registered, scopes, payload, header.alg, header.kid.map(Cow::into_owned));
+        let scopes = Scopes::read(&payload, &inner.scope_claims)?;
+        drop(payload);
+        let payload_len = json.len();
+        let kid = header.kid.map(Cow::into_owned);
+        let claims = Claims::verified(registered, scopes, json.into_boxed_str(), header.alg, kid);
         if let Some(check) = &inner.custom {
             check(&claims).map_err(TokenProblem::Rejected)?;
         }
-        Ok(Verified { claims, issuer: issuer_index, key, payload_len: jws.payload.len() })
+        Ok(Verified { claims, issuer: issuer_index, key, payload_len })
     }
 
     /// Renders `error` as an RFC 6750 answer with this validator's realm.

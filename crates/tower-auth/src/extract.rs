@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use auth_core::{AuthError, TokenProblem};
+use auth_core::AuthError;
+use auth_core::requirements::claims_as;
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
@@ -115,17 +116,9 @@ pub(crate) fn rejection(error: AuthError, context: AuthContext) -> AuthRejection
     AuthRejection { kind: Kind::Auth { error, context } }
 }
 
+/// `T` from the claims (auth-core's rule: 401 `invalid_token`, the serde message logged only).
 fn typed<T: DeserializeOwned>(claims: &auth_core::Claims, context: AuthContext) -> Result<T, AuthRejection> {
-    claims.deserialize().map_err(|e| rejection(unfit::<T>(&e), context))
-}
-
-/// The error for claims that do not fit `T`: 401 `invalid_token`, the serde message logged only.
-pub(crate) fn unfit<T>(e: &dyn fmt::Display) -> AuthError {
-    let target = std::any::type_name::<T>();
-    tracing::warn!(target_type = target, "verified token claims do not fit the handler's claims type");
-    // The serde message may quote claim values: keep it out of the default log level.
-    tracing::debug!(target_type = target, error = %e, "claims deserialization error");
-    AuthError::InvalidToken(TokenProblem::Rejected("the token's claims are not what this resource expects"))
+    claims_as(claims).map_err(|e| rejection(e, context))
 }
 
 impl<T, S> FromRequestParts<S> for Claims<T>

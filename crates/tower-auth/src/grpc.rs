@@ -1,13 +1,13 @@
 //! The tonic side of `#[requires_scopes]`: the check a macro-protected service method runs on its
 //! request's extensions, answering with the `Status` the layer would send.
 
+use auth_core::requirements::check_static_scopes;
 use auth_core::{AuthError, Claims};
 use tonic::Status;
 use tonic::metadata::MetadataValue;
 
 use crate::context::AuthContext;
 use crate::response::grpc_status;
-use crate::scoped::check;
 
 /// `Err(status)` when the call lacks the scopes: `PERMISSION_DENIED` with the
 /// `www-authenticate` challenge in the metadata, `UNAUTHENTICATED` for an anonymous call, and
@@ -26,7 +26,7 @@ pub fn grpc_require(
         );
         return Err(Status::internal("authentication is not configured for this call"));
     };
-    check(extensions.get::<Claims>(), scopes, any_of).map_err(|e| status(&e, context))
+    check_static_scopes(extensions.get::<Claims>(), scopes, any_of).map_err(|e| status(&e, context))
 }
 
 fn status(error: &AuthError, context: &AuthContext) -> Status {

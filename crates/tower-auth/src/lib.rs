@@ -141,10 +141,12 @@ pub use auth_macros::Scopes;
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "axum")]
-    pub use crate::derived::{DeriveClaims, derived_claims, derived_claims_optional};
+    pub use crate::derived::{derived_claims, derived_claims_optional};
     #[cfg(feature = "tonic")]
     pub use crate::grpc::grpc_require;
-    pub use crate::scoped::validate_scopes;
+    #[cfg(feature = "axum")]
+    pub use auth_core::requirements::DeriveClaims;
+    pub use auth_core::requirements::validate_scopes;
     #[cfg(feature = "axum")]
     pub use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
     pub use http::request::Parts;

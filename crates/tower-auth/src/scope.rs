@@ -4,7 +4,8 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use auth_core::{AuthError, Claims, ScopeRequirement};
+use auth_core::requirements::check_scopes;
+use auth_core::{Claims, ScopeRequirement};
 use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -128,11 +129,7 @@ where
             );
             return ResponseFuture::reject(misconfigured(is_grpc(req.headers())));
         };
-        let checked = match req.extensions().get::<Claims>() {
-            None => Err(AuthError::MissingToken),
-            Some(claims) => self.requirement.check(claims.scopes()),
-        };
-        match checked {
+        match check_scopes(req.extensions().get::<Claims>(), &self.requirement) {
             Ok(()) => ResponseFuture::call(inner, req),
             Err(e) => ResponseFuture::reject(context.error_response(&e)),
         }

@@ -1,5 +1,5 @@
-//! The verified payload: registered claims (type-checked), scopes, and the raw JSON for the
-//! caller's own types, all parsed once.
+//! The verified payload: registered claims (type-checked) and scopes, read in one pass over the
+//! JSON text, which is kept for the caller's own types.
 
 mod audience;
 mod payload;
@@ -9,12 +9,12 @@ mod scope;
 mod time;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 
 pub(crate) use audience::check_audience;
-pub(crate) use payload::parse_payload;
+pub(crate) use payload::{Field, Payload, Wanted};
 pub use profile::Profile;
 pub use registered::RegisteredClaims;
 pub use scope::{ScopeRequirement, Scopes};
@@ -40,20 +40,24 @@ pub struct Claims(Arc<ClaimsInner>);
 struct ClaimsInner {
     registered: RegisteredClaims,
     scopes: Scopes,
-    payload: serde_json::Value,
+    /// The payload's JSON text: a verified JSON object without repeated members.
+    json: Box<str>,
+    /// The payload as a JSON tree, built on first use: validation itself needs none.
+    tree: OnceLock<serde_json::Value>,
     alg: Algorithm,
     kid: Option<String>,
 }
 
 impl Claims {
-    pub(crate) fn new(
+    /// `json` is the payload text that `registered` and `scopes` were read from.
+    pub(crate) fn verified(
         registered: RegisteredClaims,
         scopes: Scopes,
-        payload: serde_json::Value,
+        json: Box<str>,
         alg: Algorithm,
         kid: Option<String>,
     ) -> Self {
-        Claims(Arc::new(ClaimsInner { registered, scopes, payload, alg, kid }))
+        Claims(Arc::new(ClaimsInner { registered, scopes, json, tree: OnceLock::new(), alg, kid }))
     }
 
     /// The registered claims (`iss`, `sub`, `aud`, `exp`, …), already type-checked.
@@ -68,17 +72,23 @@ impl Claims {
 
     /// One claim as JSON.
     pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
-        self.0.payload.get(name)
+        self.payload().get(name)
     }
 
-    /// The whole payload as a JSON object.
+    /// The whole payload as a JSON object, built from the payload text on first use.
     pub fn payload(&self) -> &serde_json::Value {
-        &self.0.payload
+        self.0.tree.get_or_init(|| {
+            // The text was read as a JSON object with the same parser and nesting limit when the
+            // token was verified, so this cannot fail; an empty object is only a safe default.
+            serde_json::from_str(&self.0.json)
+                .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new()))
+        })
     }
 
-    /// The payload as the caller's own type, read from the already-parsed JSON (no re-parse).
+    /// The payload as the caller's own type, read straight from the payload text (no JSON tree
+    /// is built).
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&self.0.payload)
+        serde_json::from_str(&self.0.json)
     }
 
     /// The algorithm the token was verified with.

@@ -1,7 +1,8 @@
 //! The registered claims (RFC 7519 §4.1, RFC 9068 §2.2), read with strict types.
 
-use serde_json::Value;
-
+#[cfg(test)]
+use crate::claims::payload::Wanted;
+use crate::claims::payload::{Field, Payload};
 use crate::error::TokenProblem;
 
 /// The registered claims of a verified token.
@@ -29,27 +30,22 @@ pub struct RegisteredClaims {
 }
 
 impl RegisteredClaims {
-    /// Reads the registered claims out of a payload object. A present claim of the wrong JSON
-    /// type is an error (a string `exp`, an array `iss`, a number `aud`).
-    pub(crate) fn from_payload(payload: &Value) -> Result<Self, TokenProblem> {
-        let string = |name: &'static str| match payload.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(TokenProblem::WrongClaimType(name)),
-        };
+    /// Reads the registered claims out of the payload. A present claim of the wrong JSON type is
+    /// an error (a string `exp`, an array `iss`, a number `aud`).
+    pub(crate) fn read(payload: &Payload<'_>) -> Result<Self, TokenProblem> {
+        let string = |name: &'static str| payload.string(name).map(|s| s.map(str::to_owned));
         let date = |name: &'static str| match payload.get(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => numeric_date(n).map(Some).ok_or(TokenProblem::WrongClaimType(name)),
+            Some(Field::Int(i)) => Ok(Some(*i)),
+            // Past `i64::MAX`: clamped.
+            Some(Field::UInt(u)) => Ok(Some(i64::try_from(*u).unwrap_or(i64::MAX))),
+            Some(Field::Float(f)) => numeric_date(*f).map(Some).ok_or(TokenProblem::WrongClaimType(name)),
             Some(_) => Err(TokenProblem::WrongClaimType(name)),
         };
         let aud = match payload.get("aud") {
             None => Vec::new(),
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or(TokenProblem::WrongClaimType("aud"))?,
+            Some(Field::Str(s)) => vec![s.to_string()],
+            Some(Field::Strings(items)) => items.iter().map(|s| s.to_string()).collect(),
             Some(_) => return Err(TokenProblem::WrongClaimType("aud")),
         };
         Ok(RegisteredClaims {
@@ -63,6 +59,13 @@ impl RegisteredClaims {
             client_id: string("client_id")?,
             azp: string("azp")?,
         })
+    }
+
+    /// The same from a JSON value, for tests.
+    #[cfg(test)]
+    pub(crate) fn from_payload(payload: &serde_json::Value) -> Result<Self, TokenProblem> {
+        let json = payload.to_string();
+        RegisteredClaims::read(&Payload::parse(&json, Wanted { scope_claims: &[], required: &[] })?)
     }
 
     /// Whether the registered claim `name` is present.
@@ -82,15 +85,8 @@ impl RegisteredClaims {
     }
 }
 
-/// A NumericDate: integer or fractional seconds (RFC 7519 §2), floored, clamped to `i64`.
-fn numeric_date(n: &serde_json::Number) -> Option<i64> {
-    if let Some(i) = n.as_i64() {
-        return Some(i);
-    }
-    if n.as_u64().is_some() {
-        return Some(i64::MAX);
-    }
-    let f = n.as_f64()?;
+/// A fractional NumericDate (RFC 7519 §2): floored, clamped to `i64`.
+fn numeric_date(f: f64) -> Option<i64> {
     f.is_finite().then(|| f.floor().clamp(i64::MIN as f64, i64::MAX as f64) as i64)
 }
 

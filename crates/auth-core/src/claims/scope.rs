@@ -4,65 +4,78 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde_json::Value;
-
+#[cfg(test)]
+use crate::claims::payload::Wanted;
+use crate::claims::payload::{Field, Payload};
 use crate::error::{AuthError, TokenProblem};
 
 /// The scopes a token grants, in the order first seen, without duplicates.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Scopes(Vec<String>);
+pub struct Scopes {
+    /// The scopes one after another, in one allocation rather than one per scope.
+    text: String,
+    /// Where each scope ends in `text`.
+    ends: Vec<usize>,
+}
 
 impl Scopes {
-    /// Reads scopes from the named claims of a payload. A scope claim of the wrong type
+    /// Reads scopes from the named claims of the payload. A scope claim of the wrong type
     /// (a number, an array holding non-strings) is an error.
-    pub(crate) fn from_payload(payload: &Value, claims: &[String]) -> Result<Self, TokenProblem> {
+    pub(crate) fn read(payload: &Payload<'_>, claims: &[String]) -> Result<Self, TokenProblem> {
         let mut out = Scopes::default();
         for name in claims {
             match payload.get(name) {
                 None => {}
-                Some(Value::String(s)) => s.split(' ').for_each(|s| out.push(s)),
-                Some(Value::Array(items)) => {
-                    for item in items {
-                        let s = item.as_str().ok_or(TokenProblem::WrongClaimType("scope"))?;
-                        out.push(s);
-                    }
+                Some(Field::Str(s)) => {
+                    out.text.reserve(s.len());
+                    s.split(' ').for_each(|s| out.push(s));
                 }
+                Some(Field::Strings(items)) => items.iter().for_each(|s| out.push(s)),
                 Some(_) => return Err(TokenProblem::WrongClaimType("scope")),
             }
         }
         Ok(out)
     }
 
+    /// The same from a JSON value, for tests.
+    #[cfg(test)]
+    pub(crate) fn from_payload(payload: &serde_json::Value, claims: &[String]) -> Result<Self, TokenProblem> {
+        let json = payload.to_string();
+        Scopes::read(&Payload::parse(&json, Wanted { scope_claims: claims, required: &[] })?, claims)
+    }
+
     fn push(&mut self, s: &str) {
         if !s.is_empty() && !self.contains(s) {
-            self.0.push(s.to_owned());
+            self.text.push_str(s);
+            self.ends.push(self.text.len());
         }
     }
 
     /// Whether the token grants exactly this scope.
     pub fn contains(&self, scope: &str) -> bool {
-        self.0.iter().any(|s| s == scope)
+        self.iter().any(|s| s == scope)
     }
 
     /// The scopes.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(String::as_str)
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(start, end)| self.text.get(start..*end).unwrap_or_default())
     }
 
     /// The number of scopes.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.ends.len()
     }
 
     /// Whether no scope is granted.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.ends.is_empty()
     }
 }
 
 impl fmt::Debug for Scopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(&self.0).finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 

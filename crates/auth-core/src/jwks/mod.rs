@@ -1,5 +1,5 @@
-//! Keys from the network: bounded fetches ([`fetch`]), issuer metadata ([`discovery`]) and the
-//! cache that keeps them fresh ([`cache`]).
+//! Keys from the network: bounded fetches (`fetch`), issuer metadata (`discovery`) and the
+//! cache that keeps them fresh (`cache`).
 
 pub(crate) mod cache;
 pub(crate) mod discovery;

@@ -5,27 +5,9 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-
 use crate::algorithm::Algorithm;
+use crate::claims::{Field, Payload};
 use crate::error::TokenProblem;
-
-#[derive(Deserialize)]
-struct RawHeader<'a> {
-    #[serde(borrow)]
-    alg: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    kid: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    typ: Option<Cow<'a, str>>,
-    // Present-but-null must stay distinguishable from absent: `"crit": null` is malformed.
-    #[serde(default, deserialize_with = "present")]
-    crit: Option<serde_json::Value>,
-}
-
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
-    serde_json::Value::deserialize(d).map(Some)
-}
 
 /// The parts of a JOSE header that matter for validation, borrowed from the decoded header
 /// where no JSON escape had to be undone.
@@ -41,22 +23,26 @@ impl<'h> JoseHeader<'h> {
     /// `alg`, names an unknown algorithm or `none`, or carries any `crit` entry is refused: this
     /// validator understands no JWS extension, so by RFC 7515 §4.1.11 it must reject them all.
     pub(crate) fn parse(bytes: &'h [u8]) -> Result<Self, TokenProblem> {
-        // serde would also read a struct from a JSON array; a JOSE header is an object.
-        if bytes.trim_ascii_start().first() != Some(&b'{') {
-            return Err(TokenProblem::Malformed);
-        }
-        let raw: RawHeader<'h> = serde_json::from_slice(bytes).map_err(|_| TokenProblem::Malformed)?;
-        match raw.crit {
+        let json = std::str::from_utf8(bytes).map_err(|_| TokenProblem::Malformed)?;
+        let slot = |name: &str| ["alg", "kid", "typ", "crit"].iter().position(|n| *n == name);
+        let mut raw = Payload::parse_with(json, slot, |_| false)?;
+        match raw.get("crit") {
             None => {}
-            Some(serde_json::Value::Array(ref a)) if !a.is_empty() && a.iter().all(|v| v.is_string()) => {
+            Some(Field::Strings(names)) if !names.is_empty() => {
                 return Err(TokenProblem::UnsupportedCritical);
             }
-            // Empty or ill-typed `crit` is malformed per RFC 7515 §4.1.11.
+            // Empty, null or ill-typed `crit` is malformed per RFC 7515 §4.1.11.
             Some(_) => return Err(TokenProblem::Malformed),
         }
-        let alg = raw.alg.ok_or(TokenProblem::Malformed)?;
+        let mut string = |name| match raw.take(name) {
+            None => Ok(None),
+            Some(Field::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(TokenProblem::Malformed),
+        };
+        let alg = string("alg")?.ok_or(TokenProblem::Malformed)?;
+        let (kid, typ) = (string("kid")?, string("typ")?);
         let alg = Algorithm::from_header(&alg).ok_or(TokenProblem::AlgorithmNotAllowed)?;
-        Ok(JoseHeader { alg, kid: raw.kid, typ: raw.typ })
+        Ok(JoseHeader { alg, kid, typ })
     }
 }
 

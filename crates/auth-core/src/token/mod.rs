@@ -1,5 +1,5 @@
 //! Reading tokens: where a request carries them ([`bearer`], [`locate`]) and what a compact JWS
-//! holds ([`jws`], [`header`]).
+//! holds (`jws`, `header`).
 
 pub mod bearer;
 pub(crate) mod header;
