@@ -18,7 +18,7 @@
 //!
 //! let token = idp.token().scope("pets:read").sign();
 //! let claims = validator.validate(&token).await?;
-//! assert_eq!(claims.registered().sub.as_deref(), Some("dev-user"));
+//! assert_eq!(claims.registered().sub(), Some("dev-user"));
 //! # Ok(()) }
 //! ```
 //!

@@ -141,8 +141,10 @@ pub(crate) struct TokenCache {
 /// Calibrated with `examples/memory.rs` (peak RSS growth over a flood of distinct tokens).
 const ENTRY_OVERHEAD: u64 = 1280;
 
-/// Memory taken by the parsed claims per byte of payload JSON: the payload text, the registered
-/// claims' copies and, once [`Claims::payload`] is asked for, the JSON tree built from the text.
+/// Memory taken by the parsed claims per byte of payload JSON: the payload text (the registered
+/// claims point into it; only strings with JSON escapes are copied), the scopes and, once
+/// [`Claims::payload`] is asked for, the JSON tree built from the text. Kept as calibrated when
+/// the registered claims were copies: an over-estimate errs towards fewer entries.
 const PAYLOAD_FACTOR: u64 = 4;
 
 impl TokenCache {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::algorithm::AlgorithmSet;
 use crate::builder::ValidatorBuilder;
 use crate::claims::{
-    Claims, Field, Payload, Profile, RegisteredClaims, Scopes, TimeRules, Wanted, check_audience, check_time,
+    Claims, Field, Payload, Profile, RegisteredSpans, Scopes, TimeRules, Wanted, check_audience, check_time,
 };
 use crate::clock::Clock;
 use crate::error::{AuthError, Challenge, TokenProblem};
@@ -15,7 +15,7 @@ use crate::issuer::IssuerRegistry;
 use crate::keys::VerifyingKey;
 use crate::stats::{Stats, StatsSnapshot};
 use crate::token::header::JoseHeader;
-use crate::token::jws::{CompactJws, SCRATCH_BYTES};
+use crate::token::jws::{CompactJws, HEADER_BYTES, SIGNATURE_BYTES};
 use crate::token_cache::{Entry, TokenCache};
 
 /// A custom check run on verified claims; `Err` carries the fixed `error_description`.
@@ -35,7 +35,7 @@ pub type CustomCheck = Arc<dyn Fn(&Claims) -> Result<(), &'static str> + Send + 
 ///     .build()?;
 ///
 /// let claims = validator.validate("eyJhbGciOi...").await?;
-/// println!("caller: {:?}", claims.registered().sub);
+/// println!("caller: {:?}", claims.registered().sub());
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -139,53 +139,63 @@ impl Validator {
     /// The full path: parse, find the key, verify the signature, check the claims.
     async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
         let inner = &*self.0;
-        let mut scratch = [0; SCRATCH_BYTES];
-        let jws = CompactJws::parse(token, inner.max_token_bytes, &mut scratch)?;
-        let header = JoseHeader::parse(&jws.header)?;
-        if !inner.allowed.contains(header.alg) {
-            return Err(TokenProblem::AlgorithmNotAllowed.into());
-        }
-        inner.profile.check_typ(header.typ.as_deref())?;
-        let json = String::from_utf8(jws.payload).map_err(|_| TokenProblem::Malformed)?;
+        // Only the signature's buffer is kept while the keys are awaited: the future stays small,
+        // and moving it costs less.
+        let mut signature_buf = [0; SIGNATURE_BYTES];
+        let (signing_input, json, signature, alg, kid) = {
+            let mut header_buf = [0; HEADER_BYTES];
+            let jws = CompactJws::parse(token, inner.max_token_bytes, &mut header_buf, &mut signature_buf)?;
+            let header = JoseHeader::parse(&jws.header)?;
+            if !inner.allowed.contains(header.alg) {
+                return Err(TokenProblem::AlgorithmNotAllowed.into());
+            }
+            inner.profile.check_typ(header.typ.as_deref())?;
+            let json = String::from_utf8(jws.payload).map_err(|_| TokenProblem::Malformed)?;
+            (jws.signing_input, json, jws.signature, header.alg, header.kid.map(Cow::into_owned))
+        };
         let wanted = Wanted { scope_claims: &inner.scope_claims, required: &inner.required_claims };
         let payload = Payload::parse(&json, wanted)?;
         let (issuer_index, issuer) = inner.issuers.select(payload.string("iss")?)?;
-        let keys = issuer.keys_for(header.kid.as_deref()).await?;
+        let keys = issuer.keys_for(kid.as_deref()).await?;
 
         let key = {
-            let mut candidates = keys.set().candidates(header.kid.as_deref(), header.alg).peekable();
+            let mut candidates = keys.set().candidates(kid.as_deref(), alg).peekable();
             if candidates.peek().is_none() {
                 return Err(TokenProblem::UnknownKey.into());
             }
-            let key = candidates.find(|k| k.verify(header.alg, jws.signing_input, &jws.signature));
+            let key = candidates.find(|k| k.verify(alg, signing_input, &signature));
             Arc::clone(key.ok_or(TokenProblem::BadSignature)?)
         };
 
-        let registered = RegisteredClaims::read(&payload)?;
+        // Everything the payload is read for, before the registered claims take its text; the
+        // errors are reported in the order of the checks below.
+        let registered = RegisteredSpans::read(&payload, &json);
+        let missing_custom =
+            inner.required_claims.iter().find(|name| payload.get(name).is_none_or(|v| *v == Field::Null));
+        let scopes = Scopes::read(&payload, &inner.scope_claims);
+        drop(payload);
+        let payload_len = json.len();
+        let registered = registered?.with_text(json.into_boxed_str());
+
         check_time(&registered, inner.clock.now_unix(), &inner.time)?;
         for name in inner.profile.required_claims() {
             if !registered.has(name) {
                 return Err(TokenProblem::MissingClaim(name).into());
             }
         }
-        for name in &inner.required_claims {
-            if payload.get(name).is_none_or(|v| *v == Field::Null) {
-                return Err(TokenProblem::MissingCustomClaim(Arc::clone(name)).into());
-            }
+        if let Some(name) = missing_custom {
+            return Err(TokenProblem::MissingCustomClaim(Arc::clone(name)).into());
         }
         check_audience(&registered, &inner.audiences)?;
         if let Some(allowed) = &inner.allowed_clients {
-            let client = registered.client_id.as_deref().or(registered.azp.as_deref());
+            let client = registered.client_id().or(registered.azp());
             let client = client.ok_or(TokenProblem::MissingClaim("client_id"))?;
             if !allowed.iter().any(|c| c == client) {
                 return Err(TokenProblem::ClientNotAllowed.into());
             }
         }
-        let scopes = Scopes::read(&payload, &inner.scope_claims)?;
-        drop(payload);
-        let payload_len = json.len();
-        let kid = header.kid.map(Cow::into_owned);
-        let claims = Claims::verified(registered, scopes, json.into_boxed_str(), header.alg, kid);
+        let scopes = scopes?;
+        let claims = Claims::verified(registered, scopes, alg, kid);
         if let Some(check) = &inner.custom {
             check(&claims).map_err(TokenProblem::Rejected)?;
         }

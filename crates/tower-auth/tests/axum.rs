@@ -319,7 +319,8 @@ async fn plain_tower_service_with_its_own_body_type() {
 
     let (idp, validator) = idp_and_validator().await;
     let inner = service_fn(|req: http::Request<Full<bytes::Bytes>>| async move {
-        let sub = req.extensions().get::<auth_core::Claims>().and_then(|c| c.registered().sub.clone());
+        let sub =
+            req.extensions().get::<auth_core::Claims>().and_then(|c| c.registered().sub().map(str::to_owned));
         Ok::<_, std::convert::Infallible>(http::Response::new(Full::from(sub.unwrap_or_default())))
     });
     let svc = AuthLayer::new(validator).layer(RequireScopesLayer::any(["a", "b"]).layer(inner));

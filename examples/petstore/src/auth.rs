@@ -179,7 +179,7 @@ mod tests {
         let auth = Auth::from_settings(&s).await.unwrap();
         let claims = auth.validator.validate(&auth.dev.as_ref().unwrap().token).await.unwrap();
         assert_eq!(claims.algorithm(), Algorithm::EdDSA);
-        assert_eq!(claims.registered().aud, ["api://pets"]);
+        assert_eq!(claims.registered().aud().collect::<Vec<_>>(), ["api://pets"]);
     }
 
     #[tokio::test]

@@ -8,14 +8,11 @@ pub(crate) fn check_audience(claims: &RegisteredClaims, expected: &[String]) -> 
     if expected.is_empty() {
         return Ok(());
     }
-    if claims.aud.is_empty() {
+    let mut aud = claims.aud();
+    if aud.len() == 0 {
         return Err(TokenProblem::MissingClaim("aud"));
     }
-    if claims.aud.iter().any(|a| expected.iter().any(|e| e == a)) {
-        Ok(())
-    } else {
-        Err(TokenProblem::WrongAudience)
-    }
+    if aud.any(|a| expected.iter().any(|e| e == a)) { Ok(()) } else { Err(TokenProblem::WrongAudience) }
 }
 
 #[cfg(test)]
@@ -24,7 +21,7 @@ mod tests {
 
     #[test]
     fn any_configured_audience_matches_exactly() {
-        let c = RegisteredClaims { aud: vec!["x".into(), "petstore".into()], ..Default::default() };
+        let c = RegisteredClaims::from_payload(&serde_json::json!({"aud": ["x", "petstore"]})).unwrap();
         assert_eq!(check_audience(&c, &["petstore".into()]), Ok(()));
         assert_eq!(check_audience(&c, &["pet".into()]), Err(TokenProblem::WrongAudience));
         let none = RegisteredClaims::default();

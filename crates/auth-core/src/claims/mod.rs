@@ -17,6 +17,7 @@ pub(crate) use audience::check_audience;
 pub(crate) use payload::{Field, Payload, Wanted};
 pub use profile::Profile;
 pub use registered::RegisteredClaims;
+pub(crate) use registered::RegisteredSpans;
 pub use scope::{ScopeRequirement, Scopes};
 pub(crate) use time::{TimeRules, check_time};
 
@@ -40,8 +41,6 @@ pub struct Claims(Arc<ClaimsInner>);
 struct ClaimsInner {
     registered: RegisteredClaims,
     scopes: Scopes,
-    /// The payload's JSON text: a verified JSON object without repeated members.
-    json: Box<str>,
     /// The payload as a JSON tree, built on first use: validation itself needs none.
     tree: OnceLock<serde_json::Value>,
     alg: Algorithm,
@@ -49,15 +48,14 @@ struct ClaimsInner {
 }
 
 impl Claims {
-    /// `json` is the payload text that `registered` and `scopes` were read from.
+    /// `registered` holds the payload text that it and `scopes` were read from.
     pub(crate) fn verified(
         registered: RegisteredClaims,
         scopes: Scopes,
-        json: Box<str>,
         alg: Algorithm,
         kid: Option<String>,
     ) -> Self {
-        Claims(Arc::new(ClaimsInner { registered, scopes, json, tree: OnceLock::new(), alg, kid }))
+        Claims(Arc::new(ClaimsInner { registered, scopes, tree: OnceLock::new(), alg, kid }))
     }
 
     /// The registered claims (`iss`, `sub`, `aud`, `exp`, …), already type-checked.
@@ -80,7 +78,7 @@ impl Claims {
         self.0.tree.get_or_init(|| {
             // The text was read as a JSON object with the same parser and nesting limit when the
             // token was verified, so this cannot fail; an empty object is only a safe default.
-            serde_json::from_str(&self.0.json)
+            serde_json::from_str(self.0.registered.text())
                 .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new()))
         })
     }
@@ -88,7 +86,7 @@ impl Claims {
     /// The payload as the caller's own type, read straight from the payload text (no JSON tree
     /// is built).
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(&self.0.json)
+        serde_json::from_str(self.0.registered.text())
     }
 
     /// The algorithm the token was verified with.
@@ -106,8 +104,8 @@ impl fmt::Debug for Claims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The payload may hold personal data: show only what identifies the token's shape.
         f.debug_struct("Claims")
-            .field("iss", &self.0.registered.iss)
-            .field("sub", &self.0.registered.sub)
+            .field("iss", &self.0.registered.iss())
+            .field("sub", &self.0.registered.sub())
             .field("scopes", &self.0.scopes)
             .field("alg", &self.0.alg)
             .finish_non_exhaustive()

@@ -17,23 +17,23 @@ pub(crate) struct TimeRules {
 /// dates never overflow.
 pub(crate) fn check_time(claims: &RegisteredClaims, now: i64, rules: &TimeRules) -> Result<(), TokenProblem> {
     let leeway = i64::try_from(rules.leeway.as_secs()).unwrap_or(i64::MAX);
-    match claims.exp {
+    match claims.exp() {
         Some(exp) if now >= exp.saturating_add(leeway) => return Err(TokenProblem::Expired),
         None if rules.require_exp => return Err(TokenProblem::MissingClaim("exp")),
         _ => {}
     }
-    if let Some(nbf) = claims.nbf
+    if let Some(nbf) = claims.nbf()
         && now.saturating_add(leeway) < nbf
     {
         return Err(TokenProblem::NotYetValid);
     }
-    if let Some(iat) = claims.iat
+    if let Some(iat) = claims.iat()
         && iat > now.saturating_add(leeway)
     {
         return Err(TokenProblem::IssuedInFuture);
     }
     if let Some(max_age) = rules.max_age {
-        let iat = claims.iat.ok_or(TokenProblem::MissingClaim("iat"))?;
+        let iat = claims.iat().ok_or(TokenProblem::MissingClaim("iat"))?;
         let max_age = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
         if now.saturating_sub(iat) > max_age.saturating_add(leeway) {
             return Err(TokenProblem::TooOld);
@@ -51,7 +51,7 @@ mod tests {
     }
 
     fn claims(exp: Option<i64>, nbf: Option<i64>, iat: Option<i64>) -> RegisteredClaims {
-        RegisteredClaims { exp, nbf, iat, ..Default::default() }
+        RegisteredClaims::with_times(exp, nbf, iat)
     }
 
     #[test]

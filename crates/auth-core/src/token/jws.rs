@@ -1,38 +1,40 @@
 //! Splitting a compact JWS once into its parts and decoding each exactly once.
 //!
-//! The header and the signature are decoded into a caller's stack buffer when they fit (they
+//! The header and the signature are decoded into the caller's stack buffers when they fit (they
 //! almost always do); the payload into its own exact-size string, which the verified claims keep.
 
 use std::borrow::Cow;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use crate::error::TokenProblem;
+use crate::token::base64url;
 
-/// Room for a header and a signature decoded on the stack: a header of a few hundred bytes and
-/// an RSA-8192 signature (1,024 bytes). Larger parts are decoded on the heap.
-pub(crate) const SCRATCH_BYTES: usize = 1536;
+/// Room for a header decoded on the stack: a few hundred bytes. Larger ones go on the heap.
+pub(crate) const HEADER_BYTES: usize = 512;
+/// Room for a signature decoded on the stack: up to RSA-4096 (512 bytes). The buffer is kept
+/// while the keys are awaited, so it is no larger than the common signatures need: an RSA-8192
+/// signature is decoded on the heap.
+pub(crate) const SIGNATURE_BYTES: usize = 512;
 
 /// A compact JWS taken apart: the signing input, the decoded header, payload and signature.
 #[derive(Debug)]
-pub(crate) struct CompactJws<'t, 's> {
+pub(crate) struct CompactJws<'t, 'h, 's> {
     /// `base64url(header) "." base64url(payload)`: what the signature covers.
     pub(crate) signing_input: &'t [u8],
-    pub(crate) header: Cow<'s, [u8]>,
+    pub(crate) header: Cow<'h, [u8]>,
     /// The payload, decoded into a buffer of its own (the claims keep it).
     pub(crate) payload: Vec<u8>,
     pub(crate) signature: Cow<'s, [u8]>,
 }
 
-impl<'t, 's> CompactJws<'t, 's> {
-    /// Splits and decodes `token`, using `scratch` for the header and signature. Anything that is
-    /// not exactly three non-empty base64url parts (strict: no padding, no stray bits) is
-    /// `Malformed`; so is a token over `max_len` bytes.
+impl<'t, 'h, 's> CompactJws<'t, 'h, 's> {
+    /// Splits and decodes `token`, into `header_buf` and `signature_buf` when the parts fit.
+    /// Anything that is not exactly three non-empty base64url parts (strict: no padding, no stray
+    /// bits) is `Malformed`; so is a token over `max_len` bytes.
     pub(crate) fn parse(
         token: &'t str,
         max_len: usize,
-        scratch: &'s mut [u8; SCRATCH_BYTES],
+        header_buf: &'h mut [u8; HEADER_BYTES],
+        signature_buf: &'s mut [u8; SIGNATURE_BYTES],
     ) -> Result<Self, TokenProblem> {
         if token.len() > max_len {
             return Err(TokenProblem::Malformed);
@@ -49,46 +51,49 @@ impl<'t, 's> CompactJws<'t, 's> {
         }
         let signing_input = &bytes[..d2];
         let (h, p, s) = (&bytes[..d1], &bytes[d1 + 1..d2], &bytes[d2 + 1..]);
-        let (header_buf, signature_buf) = scratch.split_at_mut(SCRATCH_BYTES - 1024);
         let header = decode_into(h, header_buf)?;
         let signature = decode_into(s, signature_buf)?;
         let mut payload = vec![0; decoded_len(p)?];
-        let n = URL_SAFE_NO_PAD.decode_slice(p, &mut payload).map_err(|_| TokenProblem::Malformed)?;
-        payload.truncate(n);
+        base64url::decode(p, &mut payload).ok_or(TokenProblem::Malformed)?;
         Ok(CompactJws { signing_input, header, payload, signature })
     }
 }
 
 /// The decoded length of unpadded base64url text; `Malformed` for a length no encoding has.
 fn decoded_len(part: &[u8]) -> Result<usize, TokenProblem> {
-    match part.len() % 4 {
-        1 => Err(TokenProblem::Malformed),
-        r => Ok(part.len() / 4 * 3 + r.saturating_sub(1)),
-    }
+    base64url::decoded_len(part.len()).ok_or(TokenProblem::Malformed)
 }
 
 /// Decodes `part` into `buf` when it fits, else onto the heap.
-fn decode_into<'s>(part: &[u8], buf: &'s mut [u8]) -> Result<Cow<'s, [u8]>, TokenProblem> {
+fn decode_into<'b>(part: &[u8], buf: &'b mut [u8]) -> Result<Cow<'b, [u8]>, TokenProblem> {
     let len = decoded_len(part)?;
     let Some(out) = buf.get_mut(..len) else {
-        return URL_SAFE_NO_PAD.decode(part).map(Cow::Owned).map_err(|_| TokenProblem::Malformed);
+        let mut out = vec![0; len];
+        base64url::decode(part, &mut out).ok_or(TokenProblem::Malformed)?;
+        return Ok(Cow::Owned(out));
     };
-    // An exact-size slice: the `base64` crate checks that the input fills it.
-    let n = URL_SAFE_NO_PAD.decode_slice(part, out).map_err(|_| TokenProblem::Malformed)?;
-    Ok(Cow::Borrowed(&out[..n]))
+    base64url::decode(part, out).ok_or(TokenProblem::Malformed)?;
+    Ok(Cow::Borrowed(out))
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
 
     #[test]
     fn splits_three_parts() {
-        let mut scratch = [0; SCRATCH_BYTES];
-        let jws = CompactJws::parse("eyJ9.eyJ9.AAAA", 100, &mut scratch).unwrap();
+        let (mut h, mut s) = ([0; HEADER_BYTES], [0; SIGNATURE_BYTES]);
+        let jws = CompactJws::parse("eyJ9.eyJ9.AAAA", 100, &mut h, &mut s).unwrap();
         assert_eq!(jws.signing_input, b"eyJ9.eyJ9");
         assert_eq!(jws.payload, br#"{"}"#);
         assert_eq!(*jws.signature, [0, 0, 0]);
+    }
+
+    fn parse(token: &str, max_len: usize) -> Result<(), TokenProblem> {
+        CompactJws::parse(token, max_len, &mut [0; HEADER_BYTES], &mut [0; SIGNATURE_BYTES]).map(|_| ())
     }
 
     #[test]
@@ -96,12 +101,12 @@ mod tests {
         for t in
             ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", "..", "a..c", ".b.c", "a.b.", "eyJ9.eyJ9.AA==", "e!.e.e"]
         {
-            assert!(CompactJws::parse(t, 100, &mut [0; SCRATCH_BYTES]).is_err(), "{t}");
+            assert!(parse(t, 100).is_err(), "{t}");
         }
-        assert!(CompactJws::parse("eyJ9.eyJ9.AAAA", 10, &mut [0; SCRATCH_BYTES]).is_err());
+        assert!(parse("eyJ9.eyJ9.AAAA", 10).is_err());
         // Stray bits, an impossible length.
         for t in ["eyJ9.eyJ9.AAB", "eyJ9.eyJ9A.AAAA"] {
-            assert!(CompactJws::parse(t, 100, &mut [0; SCRATCH_BYTES]).is_err(), "{t}");
+            assert!(parse(t, 100).is_err(), "{t}");
         }
     }
 
@@ -109,8 +114,12 @@ mod tests {
     fn large_parts_decode_on_the_heap() {
         let big = URL_SAFE_NO_PAD.encode([7u8; 2000]);
         let token = format!("eyJ9.eyJ9.{big}");
-        let mut scratch = [0; SCRATCH_BYTES];
-        let jws = CompactJws::parse(&token, 10_000, &mut scratch).unwrap();
+        let (mut h, mut s) = ([0; HEADER_BYTES], [0; SIGNATURE_BYTES]);
+        let jws = CompactJws::parse(&token, 10_000, &mut h, &mut s).unwrap();
         assert_eq!(*jws.signature, [7u8; 2000]);
+        let header = format!("{}.eyJ9.AAAA", URL_SAFE_NO_PAD.encode([b' '; 600]));
+        let (mut h, mut s) = ([0; HEADER_BYTES], [0; SIGNATURE_BYTES]);
+        let jws = CompactJws::parse(&header, 10_000, &mut h, &mut s).unwrap();
+        assert_eq!(*jws.header, [b' '; 600]);
     }
 }

@@ -1,6 +1,7 @@
 //! Reading tokens: where a request carries them ([`bearer`], [`locate`]) and what a compact JWS
 //! holds (`jws`, `header`).
 
+pub(crate) mod base64url;
 pub mod bearer;
 pub(crate) mod header;
 pub(crate) mod jws;
