@@ -12,6 +12,7 @@ use arc_swap::ArcSwapOption;
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 use tokio::time::Instant;
+use tracing::Instrument;
 use url::Url;
 
 use crate::algorithm::AlgorithmSet;
@@ -200,11 +201,16 @@ impl JwksCache {
             return refresh.clone();
         }
         let this = Arc::clone(self);
-        let task = tokio::spawn(async move {
-            let result = this.fetch_and_install().await;
-            *lock(&this.inflight) = None;
-            result
-        });
+        // Its own span: refresh logs carry which key set, whichever request started the refresh.
+        let span = tracing::info_span!("jwks_refresh", jwks = %self.label());
+        let task = tokio::spawn(
+            async move {
+                let result = this.fetch_and_install().await;
+                *lock(&this.inflight) = None;
+                result
+            }
+            .instrument(span),
+        );
         let shared = async move {
             task.await.unwrap_or_else(|_| Err(FetchError::Transport("refresh task ended abnormally".into())))
         }
