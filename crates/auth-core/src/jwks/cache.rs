@@ -41,6 +41,13 @@ pub(crate) struct Snapshot {
     seq: u64,
 }
 
+impl Snapshot {
+    /// Whether these keys are still within their TTL plus the staleness budget at `now`.
+    fn within_budget(&self, now: Instant, max_stale: Duration) -> bool {
+        now.saturating_duration_since(self.fetched_at) < self.ttl + max_stale
+    }
+}
+
 type SharedRefresh = Shared<BoxFuture<'static, Result<Arc<Snapshot>, FetchError>>>;
 
 #[derive(Debug, Default)]
@@ -103,7 +110,7 @@ impl JwksCache {
 
     /// Whether usable keys are loaded (fresh or within the staleness budget).
     pub(crate) fn is_ready(&self) -> bool {
-        self.state.load().as_ref().is_some_and(|s| s.fetched_at.elapsed() < s.ttl + self.options.max_stale)
+        self.state.load().as_ref().is_some_and(|s| s.within_budget(Instant::now(), self.options.max_stale))
     }
 
     /// The key set to verify a token naming `kid` with. Waits for I/O only when no usable keys are
@@ -138,10 +145,10 @@ impl JwksCache {
     /// Whether `snap` may still verify tokens (within its staleness budget). Starts a background
     /// refresh when one is due: ahead of expiry, or once past the TTL (a stale serve).
     fn usable(self: &Arc<Self>, snap: &Snapshot, now: Instant) -> bool {
-        let age = now.saturating_duration_since(snap.fetched_at);
-        if age >= snap.ttl + self.options.max_stale {
+        if !snap.within_budget(now, self.options.max_stale) {
             return false;
         }
+        let age = now.saturating_duration_since(snap.fetched_at);
         let ahead = self.options.refresh_ahead.min(snap.ttl / 2);
         if age >= snap.ttl {
             Stats::inc(&self.stats.stale_serves);
