@@ -9,13 +9,7 @@ use petstore::{Auth, Settings, StartupError};
 #[actix_web::main]
 async fn main() -> ExitCode {
     petstore::init_tracing();
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("petstore-actix: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    petstore::exit_code("petstore-actix", run().await)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -8,13 +8,7 @@ use petstore::{Auth, Settings, StartupError};
 #[tokio::main]
 async fn main() -> ExitCode {
     petstore::init_tracing();
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("petstore-tonic: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    petstore::exit_code("petstore-tonic", run().await)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -43,3 +43,15 @@ pub fn init_tracing() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
+
+/// The exit code of a Petstore binary: success, or the startup/serving error printed to stderr
+/// after the binary's name (`petstore-axum: invalid auth configuration: `AUTH_PROFILE`: …`).
+pub fn exit_code(binary: &str, outcome: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{binary}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
