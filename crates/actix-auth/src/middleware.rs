@@ -9,7 +9,10 @@ use std::sync::Arc;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
-use auth_core::{AuthError, Challenge, Claims, CredentialSources, RequestProblem, TokenLocator, Validator};
+use auth_core::token::FoundToken;
+use auth_core::{
+    AuthError, Challenge, Claims, CredentialSources, Decision, RequestProblem, TokenLocator, Validator,
+};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
@@ -228,44 +231,95 @@ where
     forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
-        let service = Rc::clone(&self.service);
-        let config = Arc::clone(&self.config);
-        Box::pin(async move {
-            let context = AuthContext::new(config.realm.clone(), config.renderer.clone());
-            match authenticate(&config, &mut req).await {
-                Ok(claims) => {
-                    {
-                        let mut extensions = req.extensions_mut();
-                        if let Some(claims) = claims {
-                            extensions.insert(claims);
-                        }
-                        extensions.insert(context);
-                    }
-                    service.call(req).await.map(ServiceResponse::map_into_left_body)
+        let config = &*self.config;
+        let context = AuthContext::new(config.realm.clone(), config.renderer.clone());
+        // Everything but a form body to read or a validation that must wait is decided here, so
+        // a token the verified-token cache knows costs no copy and no future of its own.
+        let reads_body = config.custom.is_none() && config.form_limit.is_some() && is_form(req.head());
+        let head = HeadParts(req.head());
+        let found = if reads_body { None } else { Some(find(config, &req, &head)) };
+        let now = match found {
+            None => None,
+            Some(Err(e)) => Some(Err(e)),
+            Some(Ok(found)) => match config.validator.decide(found, config.optional) {
+                Decision::Now(answer) => Some(answer),
+                Decision::Validate(token) => {
+                    let (token, service) = (token.into_owned(), Rc::clone(&self.service));
+                    let validator = config.validator.clone();
+                    return Box::pin(async move {
+                        let answer = validator.validate(&token).await.map(Some);
+                        respond(&*service, req, context, answer).await
+                    });
                 }
-                Err(e) => Ok(req.into_response(context.error_response(&e)).map_into_right_body()),
+            },
+        };
+        match now {
+            Some(answer) => respond(&*self.service, req, context, answer),
+            None => {
+                let (service, config) = (Rc::clone(&self.service), Arc::clone(&self.config));
+                Box::pin(async move {
+                    let answer = authenticate_form(&config, &mut req).await;
+                    respond(&*service, req, context, answer).await
+                })
             }
-        })
+        }
     }
 }
 
-/// Locates the one token (form body included when configured), validates it: `Ok(None)` for an
-/// anonymous request the optional mode lets through.
-async fn authenticate(config: &Config, req: &mut ServiceRequest) -> Result<Option<Claims>, AuthError> {
-    let token = match (&config.custom, config.form_limit) {
-        (Some(extract), _) => extract(req.request())?,
-        (None, Some(max_bytes)) if is_form(req.head()) => {
-            let body = read_form(req, max_bytes).await?;
-            let token = config
-                .locator
-                .locate_with_form(&HeadParts(req.head()), Some(&body[..]))?
-                .map(Cow::into_owned);
-            // The handler reads the very same bytes.
-            req.set_payload(Payload::from(body));
-            token
+/// Calls `service` with the claims in the request's extensions, or answers the rejection.
+fn respond<S, B: 'static>(
+    service: &S,
+    req: ServiceRequest,
+    context: AuthContext,
+    answer: Result<Option<Claims>, AuthError>,
+) -> LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    S::Future: 'static,
+{
+    match answer {
+        Ok(claims) => {
+            {
+                let mut extensions = req.extensions_mut();
+                if let Some(claims) = claims {
+                    extensions.insert(claims);
+                }
+                extensions.insert(context);
+            }
+            let response = service.call(req);
+            Box::pin(async move { response.await.map(ServiceResponse::map_into_left_body) })
         }
-        (None, _) => config.locator.locate(&HeadParts(req.head()))?.map(Cow::into_owned),
-    };
+        Err(e) => {
+            let response = req.into_response(context.error_response(&e)).map_into_right_body();
+            Box::pin(ready(Ok(response)))
+        }
+    }
+}
+
+/// The request's token from its head: the custom extractor's answer when one is set, else the
+/// configured sources (header, cookie, query), the header token's syntax left for
+/// [`Validator::decide`] to check.
+fn find<'r>(
+    config: &Config,
+    req: &ServiceRequest,
+    head: &'r HeadParts<'r>,
+) -> Result<Option<FoundToken<'r>>, AuthError> {
+    match &config.custom {
+        Some(extract) => Ok(extract(req.request())?.map(FoundToken::trusted)),
+        None => config.locator.find_with_form(head, None),
+    }
+}
+
+/// For a form-encoded request when form bodies are inspected: reads the body (handed on to the
+/// handler unchanged), locates the one token among the body and the head, validates it. `Ok(None)`
+/// for an anonymous request the optional mode lets through.
+async fn authenticate_form(config: &Config, req: &mut ServiceRequest) -> Result<Option<Claims>, AuthError> {
+    let max_bytes = config.form_limit.unwrap_or(auth_core::DEFAULT_FORM_BODY_LIMIT);
+    let body = read_form(req, max_bytes).await?;
+    let token =
+        config.locator.locate_with_form(&HeadParts(req.head()), Some(&body[..]))?.map(Cow::into_owned);
+    // The handler reads the very same bytes.
+    req.set_payload(Payload::from(body));
     match token {
         Some(token) => config.validator.validate(&token).await.map(Some),
         None if config.optional => Ok(None),

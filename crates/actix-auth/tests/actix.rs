@@ -116,6 +116,11 @@ async fn valid_tokens_reach_the_handler_with_typed_and_raw_claims() {
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body, "dev-user pets:read,pets:write");
     assert!(validator.is_ready());
+    // The same token again: answered from the verified-token cache, claims included.
+    let a = get(&server, "/me", Some(&bearer(&token))).await;
+    assert_eq!((a.status, a.body.as_str()), (StatusCode::OK, "dev-user pets:read,pets:write"));
+    let stats = validator.stats();
+    assert_eq!((stats.token_cache_misses, stats.token_cache_hits, stats.accepted), (1, 1, 2));
     // Per-resource wrap: other paths are untouched.
     let a = get(&server, "/elsewhere", None).await;
     assert_eq!((a.status, a.body.as_str()), (StatusCode::NOT_FOUND, "no route"));

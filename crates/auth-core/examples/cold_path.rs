@@ -1,14 +1,14 @@
-//! The cold validation path (verified-token cache off) for one HS256 token, run N times: a small
-//! binary to count instructions with callgrind, where wall time is too noisy.
+//! The cold validation path (verified-token cache off) for one token, run N times: a small binary
+//! to count instructions with callgrind, where wall time is too noisy.
 //!
 //! ```text
 //! cargo build --release -p auth-core --example cold_path
-//! valgrind --tool=callgrind --toggle-collect='*validate_once*' target/release/examples/cold_path 10000
+//! valgrind --tool=callgrind --toggle-collect='*validate_once*' target/release/examples/cold_path 10000 RS256
 //! callgrind_annotate callgrind.out.*
 //! ```
 //!
-//! The token and validator match `benches/validate.rs` (HS256, static key with a `kid`, issuer
-//! and audience checked). Counting only inside `validate_once` leaves out the set-up, whose key
+//! The token and validator match `benches/validate.rs` (the algorithm given, HS256 by default;
+//! static key with a `kid`, issuer and audience checked). Counting only inside `validate_once` leaves out the set-up, whose key
 //! generation gathers jitter entropy and so costs a different number of instructions each run:
 //! the total over N is N times the cost of one validation, claims dropped included.
 
@@ -29,7 +29,8 @@ fn validate_once(validator: &Validator, token: &str) -> bool {
 
 fn main() {
     let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
-    let key = SigningKey::generate(Algorithm::HS256).expect("key").with_kid("bench-key");
+    let alg = std::env::args().nth(2).map_or(Ok(Algorithm::HS256), |a| a.parse()).expect("an algorithm name");
+    let key = SigningKey::generate(alg).expect("key").with_kid("bench-key");
     let now =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let token = key.mint(&json!({
@@ -37,11 +38,14 @@ fn main() {
         "jti": "3f2a9c1e-5d7b-4e8a-9c0d-1b2e3f4a5b6c", "client_id": "petstore-web",
         "scope": "pets:read pets:write",
     }));
-    let secret = key.hmac_secret().expect("an HMAC key").to_vec();
+    let static_key = match key.hmac_secret() {
+        Some(secret) => StaticKey::hmac(secret.to_vec()).with_kid(key.kid()),
+        None => StaticKey::jwk(key.public_jwk().to_string()),
+    };
     let validator = Validator::builder()
-        .issuer(IssuerConfig::static_keys(ISS, [StaticKey::hmac(secret).with_kid(key.kid())]))
+        .issuer(IssuerConfig::static_keys(ISS, [static_key]))
         .audience(AUD)
-        .algorithms([Algorithm::HS256])
+        .algorithms([alg])
         .token_cache(TokenCacheOptions::off())
         .build()
         .expect("validator");

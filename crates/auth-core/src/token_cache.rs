@@ -116,8 +116,8 @@ struct Weigher {
     floor: u64,
 }
 
-impl quick_cache::Weighter<Box<str>, Arc<Entry>> for Weigher {
-    fn weight(&self, _: &Box<str>, entry: &Arc<Entry>) -> u64 {
+impl quick_cache::Weighter<Box<[u8]>, Arc<Entry>> for Weigher {
+    fn weight(&self, _: &Box<[u8]>, entry: &Arc<Entry>) -> u64 {
         entry.size.max(self.floor)
     }
 }
@@ -128,7 +128,9 @@ impl quick_cache::Weighter<Box<str>, Arc<Entry>> for Weigher {
 // not needed since every hit re-checks `exp`.
 // foldhash, randomly seeded per cache: fast on ~1 KiB keys (SipHash would cost several hundred
 // ns) and not predictable from outside; besides, only verified tokens are ever inserted.
-type Map = quick_cache::sync::Cache<Box<str>, Arc<Entry>, Weigher, foldhash::quality::RandomState>;
+// Keyed by the token's bytes, so a token straight from a header can be looked up before its
+// syntax is checked (a verified token's bytes are valid syntax).
+type Map = quick_cache::sync::Cache<Box<[u8]>, Arc<Entry>, Weigher, foldhash::quality::RandomState>;
 
 /// The cache itself.
 pub(crate) struct TokenCache {
@@ -177,7 +179,7 @@ impl TokenCache {
     }
 
     /// The entry for exactly this token, if cached.
-    pub(crate) fn get(&self, token: &str) -> Option<Arc<Entry>> {
+    pub(crate) fn get(&self, token: &[u8]) -> Option<Arc<Entry>> {
         if token.len() > self.max_token_bytes {
             return None;
         }
@@ -199,11 +201,11 @@ impl TokenCache {
         }
         let size = (token.len() as u64) + PAYLOAD_FACTOR * (payload_len as u64) + ENTRY_OVERHEAD;
         let entry = Entry { claims: claims.clone(), issuer, key: Arc::clone(key), size };
-        self.map.insert(token.into(), Arc::new(entry));
+        self.map.insert(token.as_bytes().into(), Arc::new(entry));
     }
 
     /// Drops the entry for this token.
-    pub(crate) fn remove(&self, token: &str) {
+    pub(crate) fn remove(&self, token: &[u8]) {
         self.map.remove(token);
     }
 

@@ -83,39 +83,78 @@ impl Validator {
     /// then claims. Nothing about the token's contents is judged before its signature is checked,
     /// except what is needed to find the key.
     pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
-        let result = self.validate_inner(token).await;
-        match &result {
+        if let Some(answer) = self.validate_cached(token) {
+            return answer;
+        }
+        let inner = &*self.0;
+        Stats::inc(&inner.stats.token_cache_misses);
+        let result = match self.verify(token).await {
+            Ok(verified) => {
+                if let Some(cache) = &inner.token_cache {
+                    cache.insert(
+                        token,
+                        &verified.claims,
+                        verified.issuer,
+                        &verified.key,
+                        verified.payload_len,
+                    );
+                }
+                Ok(verified.claims)
+            }
+            Err(e) => Err(e),
+        };
+        self.record(&result);
+        result
+    }
+
+    /// The answer of the verified-token cache alone, at once (no I/O, nothing to await): `Some`
+    /// when `token` is cached, with exactly what [`Validator::validate`] would answer; `None` when
+    /// the full path must run, so call [`Validator::validate`] then (it counts the miss).
+    ///
+    /// Adapters call it first so a token they have seen before costs no boxed future and no copy
+    /// of the token; `None` whenever the cache is off.
+    ///
+    /// ```
+    /// # async fn demo(validator: auth_core::Validator, token: &str) {
+    /// let answer = match validator.validate_cached(token) {
+    ///     Some(answer) => answer,
+    ///     None => validator.validate(token).await,
+    /// };
+    /// # let _ = answer; }
+    /// ```
+    pub fn validate_cached(&self, token: &str) -> Option<Result<Claims, AuthError>> {
+        self.cached_answer(token.as_bytes())
+    }
+
+    /// [`Validator::validate_cached`] for a token's bytes, whatever their syntax: only a token
+    /// verified before can be found.
+    pub(crate) fn cached_answer(&self, token: &[u8]) -> Option<Result<Claims, AuthError>> {
+        let inner = &*self.0;
+        let cache = inner.token_cache.as_ref()?;
+        let entry = cache.get(token)?;
+        let Some(result) = self.recheck(&entry) else {
+            // The key that verified it is gone (or the keys are past their staleness budget):
+            // the full path decides.
+            cache.remove(token);
+            return None;
+        };
+        Stats::inc(&inner.stats.token_cache_hits);
+        if result.is_err() {
+            cache.remove(token);
+        }
+        self.record(&result);
+        Some(result)
+    }
+
+    /// Counts an answer, and logs why a token was refused.
+    fn record(&self, result: &Result<Claims, AuthError>) {
+        match result {
             Ok(_) => Stats::inc(&self.0.stats.accepted),
             Err(e) => {
                 self.0.stats.record_rejection(e);
                 tracing::debug!(reason = e.reason(), "access token rejected");
             }
         }
-        result
-    }
-
-    async fn validate_inner(&self, token: &str) -> Result<Claims, AuthError> {
-        let inner = &*self.0;
-        if let Some(cache) = &inner.token_cache
-            && let Some(entry) = cache.get(token)
-        {
-            if let Some(result) = self.recheck(&entry) {
-                Stats::inc(&inner.stats.token_cache_hits);
-                if result.is_err() {
-                    cache.remove(token);
-                }
-                return result;
-            }
-            // The key that verified it is gone (or the keys are past their staleness budget):
-            // the full path decides.
-            cache.remove(token);
-        }
-        Stats::inc(&inner.stats.token_cache_misses);
-        let verified = self.verify(token).await?;
-        if let Some(cache) = &inner.token_cache {
-            cache.insert(token, &verified.claims, verified.issuer, &verified.key, verified.payload_len);
-        }
-        Ok(verified.claims)
     }
 
     /// A cached token's answer now: what can change since it was verified is checked again (the

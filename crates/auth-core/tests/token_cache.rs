@@ -254,3 +254,61 @@ async fn oversize_tokens_are_not_cached() {
     v.validate(&small).await.unwrap();
     assert_eq!(v.stats().token_cache_hits, 1);
 }
+
+/// The adapters' first step: a header token the cache knows is answered at once; any other is
+/// checked for syntax and handed back for full validation.
+#[tokio::test]
+async fn decide_answers_known_tokens_at_once_and_checks_the_others() {
+    use auth_core::token::FoundToken;
+    use auth_core::{Decision, RequestParts, RequestProblem, TokenLocator};
+
+    struct Header(Vec<u8>);
+    impl RequestParts for Header {
+        fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+            (name == "authorization").then_some(self.0.as_slice()).into_iter()
+        }
+        fn query(&self) -> Option<&str> {
+            None
+        }
+    }
+    let clock = clock();
+    let v = builder(&clock).build().unwrap();
+    let t = mint(json!({}));
+
+    assert!(matches!(v.decide(None, false), Decision::Now(Err(AuthError::MissingToken))));
+    assert!(matches!(v.decide(None, true), Decision::Now(Ok(None))));
+
+    let header = Header(format!("Bearer {t}").into_bytes());
+    let found = TokenLocator::default().find_with_form(&header, None).unwrap();
+    let Decision::Validate(token) = v.decide(found, false) else {
+        panic!("an unknown token must be validated")
+    };
+    assert_eq!(token, t);
+    v.validate(&token).await.unwrap();
+    let found = TokenLocator::default().find_with_form(&header, None).unwrap();
+    let Decision::Now(Ok(Some(claims))) = v.decide(found, false) else {
+        panic!("a cached token is answered")
+    };
+    assert_eq!(claims.registered().iss(), Some(ISS));
+    let s = v.stats();
+    assert_eq!((s.token_cache_misses, s.token_cache_hits, s.accepted), (1, 1, 2));
+
+    // Bad syntax is still invalid_request, exactly as `locate` says.
+    let bad = Header(b"Bearer a,b".to_vec());
+    let located = TokenLocator::default().locate(&bad);
+    assert!(matches!(located, Err(AuthError::InvalidRequest(RequestProblem::MalformedAuthorization))));
+    let found = TokenLocator::default().find_with_form(&bad, None).unwrap();
+    assert!(matches!(
+        v.decide(found, false),
+        Decision::Now(Err(AuthError::InvalidRequest(RequestProblem::MalformedAuthorization)))
+    ));
+    // A time check runs on the answer from the cache too.
+    clock.advance(3 * 3600);
+    let found = TokenLocator::default().find_with_form(&header, None).unwrap();
+    assert!(matches!(
+        v.decide(found, false),
+        Decision::Now(Err(AuthError::InvalidToken(TokenProblem::Expired)))
+    ));
+    // A custom extractor's token is used as is.
+    assert!(matches!(v.decide(Some(FoundToken::trusted("x y")), false), Decision::Validate(_)));
+}

@@ -24,7 +24,7 @@ use crate::body::ResponseBody;
 use crate::context::AuthContext;
 use crate::future::{Preparation, ResponseFuture};
 use crate::layer::{AuthLayer, Config};
-use crate::request::is_grpc;
+use crate::request::{HttpParts, is_grpc};
 use crate::service::dispatch;
 
 /// The body limit to give [`AuthLayer::inspect_form_body`]: 64 KiB (shared with every adapter).
@@ -145,14 +145,14 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-
         let is_form =
             req.headers().get(header::CONTENT_TYPE).is_some_and(|v| is_form_urlencoded(v.as_bytes()));
         if !is_form {
-            return dispatch(&self.config, inner, req);
+            return dispatch(&self.config, &mut self.inner, req);
         }
+        // The instance polled ready serves this request once the body is read; keep a clone here.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
         let context = AuthContext { renderer: self.config.renderer.clone(), grpc: is_grpc(req.headers()) };
         let preparation = prepare(Arc::clone(&self.config), self.max_bytes, req);
         ResponseFuture::preparing(preparation, inner, context, self.config.optional)
@@ -176,7 +176,8 @@ where
                 return Err(RequestProblem::UnreadableFormBody.into());
             }
         };
-        let token = config.locate(&parts.headers, &parts.uri, Some(&bytes))?;
+        let located = HttpParts::new(&parts.headers, &parts.uri);
+        let token = config.locate(&located, Some(&bytes))?;
         let claims = match token {
             Some(token) => Some(config.validator.validate(&token).await?),
             None => None,

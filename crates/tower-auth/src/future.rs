@@ -25,6 +25,10 @@ pub(crate) type Preparation<B> =
 pin_project! {
     /// Response future of [`Auth`](crate::Auth): validates the token, then calls the inner service,
     /// or answers with the rejection.
+    ///
+    /// What waits (a validation, a form body) is boxed, so for a request decided at once (a token
+    /// the verified-token cache knows) the future is the inner service's future and a tag: the
+    /// layers around it move no more bytes than without authentication.
     pub struct ResponseFuture<S, ReqBody>
     where
         S: Service<Request<ReqBody>>,
@@ -40,28 +44,37 @@ pin_project! {
     where
         S: Service<Request<ReqBody>>,
     {
-        // The inner service and request wait for the validation; `Option`s so they can be moved out.
+        // `Option`s so their contents can be moved out once ready.
         Validating {
-            validation: Validation,
-            inner: Option<S>,
-            request: Option<Request<ReqBody>>,
-            context: Option<AuthContext>,
+            waiting: Option<Box<Waiting<S, ReqBody>>>,
         },
-        // The request itself is inside the preparation (its body is being read).
         Preparing {
-            preparation: Preparation<ReqBody>,
-            inner: Option<S>,
-            context: Option<AuthContext>,
-            optional: bool,
+            preparing: Option<Box<Preparing<S, ReqBody>>>,
         },
         Calling {
             #[pin]
             future: S::Future,
         },
         Rejected {
-            response: Option<Response<Bytes>>,
+            response: Option<Box<Response<Bytes>>>,
         },
     }
+}
+
+/// A request waiting for its token's validation, with the inner service that will serve it.
+pub(crate) struct Waiting<S, ReqBody> {
+    validation: Validation,
+    inner: S,
+    request: Request<ReqBody>,
+    context: AuthContext,
+}
+
+/// A request whose form body is being read (the request is inside the preparation).
+pub(crate) struct Preparing<S, ReqBody> {
+    preparation: Preparation<ReqBody>,
+    inner: S,
+    context: AuthContext,
+    optional: bool,
 }
 
 impl<S, ReqBody> ResponseFuture<S, ReqBody>
@@ -74,13 +87,8 @@ where
         request: Request<ReqBody>,
         context: AuthContext,
     ) -> Self {
-        let state = State::Validating {
-            validation,
-            inner: Some(inner),
-            request: Some(request),
-            context: Some(context),
-        };
-        ResponseFuture { state }
+        let waiting = Box::new(Waiting { validation, inner, request, context });
+        ResponseFuture { state: State::Validating { waiting: Some(waiting) } }
     }
 
     pub(crate) fn preparing(
@@ -89,16 +97,17 @@ where
         context: AuthContext,
         optional: bool,
     ) -> Self {
-        let state = State::Preparing { preparation, inner: Some(inner), context: Some(context), optional };
-        ResponseFuture { state }
+        let preparing = Box::new(Preparing { preparation, inner, context, optional });
+        ResponseFuture { state: State::Preparing { preparing: Some(preparing) } }
     }
 
-    pub(crate) fn call(mut inner: S, request: Request<ReqBody>) -> Self {
+    /// Calls `inner` now: it is the instance that was polled ready.
+    pub(crate) fn call(inner: &mut S, request: Request<ReqBody>) -> Self {
         ResponseFuture { state: State::Calling { future: inner.call(request) } }
     }
 
     pub(crate) fn reject(response: Response<Bytes>) -> Self {
-        ResponseFuture { state: State::Rejected { response: Some(response) } }
+        ResponseFuture { state: State::Rejected { response: Some(Box::new(response)) } }
     }
 }
 
@@ -116,51 +125,55 @@ where
                     return Poll::Ready(Ok(res.map(ResponseBody::inner)));
                 }
                 StateProj::Rejected { response } => {
-                    let res = response.take().unwrap_or_else(|| crate::response::misconfigured(false));
-                    return Poll::Ready(Ok(res.map(ResponseBody::full)));
+                    return Poll::Ready(Ok(rejected(response.take().map(|r| *r))));
                 }
-                StateProj::Validating { validation, inner, request, context } => {
-                    let result = ready!(validation.as_mut().poll(cx));
-                    match (result, inner.take(), request.take(), context.take()) {
-                        (Ok(claims), Some(mut inner), Some(mut request), Some(context)) => {
+                StateProj::Validating { waiting } => {
+                    // Polled again after completion: answer rather than panic.
+                    let Some(w) = waiting else { return Poll::Ready(Ok(rejected(None))) };
+                    let result = ready!(w.validation.as_mut().poll(cx));
+                    let Some(w) = waiting.take() else { return Poll::Ready(Ok(rejected(None))) };
+                    let Waiting { mut inner, mut request, context, .. } = *w;
+                    match result {
+                        Ok(claims) => {
                             request.extensions_mut().insert(claims);
                             request.extensions_mut().insert(context);
                             State::Calling { future: inner.call(request) }
                         }
-                        (Err(e), _, _, Some(context)) => {
-                            State::Rejected { response: Some(context.error_response(&e)) }
-                        }
-                        // Polled again after completion: answer rather than panic.
-                        _ => State::Rejected { response: None },
+                        Err(e) => return Poll::Ready(Ok(rejected(Some(context.error_response(&e))))),
                     }
                 }
-                StateProj::Preparing { preparation, inner, context, optional } => {
-                    let result = ready!(preparation.as_mut().poll(cx));
-                    match (result, inner.take(), context.take()) {
-                        (Ok((mut request, claims)), Some(mut inner), Some(context)) => {
+                StateProj::Preparing { preparing } => {
+                    let Some(p) = preparing else { return Poll::Ready(Ok(rejected(None))) };
+                    let result = ready!(p.preparation.as_mut().poll(cx));
+                    let Some(p) = preparing.take() else { return Poll::Ready(Ok(rejected(None))) };
+                    let Preparing { mut inner, context, optional, .. } = *p;
+                    match result {
+                        Ok((mut request, claims)) => {
                             match claims {
                                 Some(claims) => {
                                     request.extensions_mut().insert(claims);
                                 }
-                                None if *optional => {}
+                                None if optional => {}
                                 None => {
                                     let response = context.error_response(&AuthError::MissingToken);
-                                    return Poll::Ready(Ok(response.map(ResponseBody::full)));
+                                    return Poll::Ready(Ok(rejected(Some(response))));
                                 }
                             }
                             request.extensions_mut().insert(context);
                             State::Calling { future: inner.call(request) }
                         }
-                        (Err(e), _, Some(context)) => {
-                            State::Rejected { response: Some(context.error_response(&e)) }
-                        }
-                        _ => State::Rejected { response: None },
+                        Err(e) => return Poll::Ready(Ok(rejected(Some(context.error_response(&e))))),
                     }
                 }
             };
             self.as_mut().project().state.set(next);
         }
     }
+}
+
+/// A rejection as the layer's response; `None` (polled after completion) answers 500.
+fn rejected<B>(response: Option<Response<Bytes>>) -> Response<ResponseBody<B>> {
+    response.unwrap_or_else(|| crate::response::misconfigured(false)).map(ResponseBody::full)
 }
 
 impl<S, ReqBody> fmt::Debug for ResponseFuture<S, ReqBody>

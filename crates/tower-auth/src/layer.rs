@@ -1,12 +1,15 @@
 //! [`AuthLayer`]: the configuration of the authentication middleware.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use auth_core::token::FoundToken;
 use auth_core::{AuthError, Challenge, CredentialSources, TokenLocator, Validator};
 use http::Response;
 use tower_layer::Layer;
 
+use crate::request::HttpParts;
 use crate::response::Renderer;
 use crate::service::Auth;
 
@@ -51,18 +54,24 @@ pub type TokenExtractor =
 impl Config {
     /// The request's token: the custom extractor's answer when one is set, else the built-in
     /// sources (header, and the configured cookie, query and form methods).
-    pub(crate) fn locate(
+    /// Borrowed from the request unless the custom extractor made it.
+    pub(crate) fn locate<'r>(
         &self,
-        headers: &http::HeaderMap,
-        uri: &http::Uri,
-        form_body: Option<&[u8]>,
-    ) -> Result<Option<String>, AuthError> {
+        parts: &'r HttpParts<'r>,
+        form_body: Option<&'r [u8]>,
+    ) -> Result<Option<Cow<'r, str>>, AuthError> {
+        self.find(parts, form_body)?.map(FoundToken::check).transpose()
+    }
+
+    /// [`Config::locate`], the header token's syntax left for [`Validator::decide`] to check.
+    pub(crate) fn find<'r>(
+        &self,
+        parts: &'r HttpParts<'r>,
+        form_body: Option<&'r [u8]>,
+    ) -> Result<Option<FoundToken<'r>>, AuthError> {
         match &self.custom {
-            Some(extract) => extract(headers, uri),
-            None => Ok(self
-                .locator
-                .locate_with_form(&crate::request::HttpParts::new(headers, uri), form_body)?
-                .map(std::borrow::Cow::into_owned)),
+            Some(extract) => Ok(extract(parts.headers(), parts.uri())?.map(FoundToken::trusted)),
+            None => self.locator.find_with_form(parts, form_body),
         }
     }
 }

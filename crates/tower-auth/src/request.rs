@@ -13,6 +13,14 @@ impl<'a> HttpParts<'a> {
     pub(crate) fn new(headers: &'a HeaderMap, uri: &'a Uri) -> Self {
         HttpParts { headers, uri }
     }
+
+    pub(crate) fn headers(&self) -> &'a HeaderMap {
+        self.headers
+    }
+
+    pub(crate) fn uri(&self) -> &'a Uri {
+        self.uri
+    }
 }
 
 impl RequestParts for HttpParts<'_> {

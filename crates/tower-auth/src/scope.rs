@@ -118,9 +118,7 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-
+        // Decided at once: the inner service polled ready is called here, never cloned.
         let Some(context) = req.extensions().get::<AuthContext>() else {
             tracing::error!(
                 requirement = %self.requirement,
@@ -130,7 +128,7 @@ where
             return ResponseFuture::reject(misconfigured(is_grpc(req.headers())));
         };
         match check_scopes(req.extensions().get::<Claims>(), &self.requirement) {
-            Ok(()) => ResponseFuture::call(inner, req),
+            Ok(()) => ResponseFuture::call(&mut self.inner, req),
             Err(e) => ResponseFuture::reject(context.error_response(&e)),
         }
     }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use auth_core::AuthError;
+use auth_core::Decision;
 use http::{Request, Response};
 use tower_service::Service;
 
@@ -12,7 +12,7 @@ use crate::body::ResponseBody;
 use crate::context::AuthContext;
 use crate::future::ResponseFuture;
 use crate::layer::Config;
-use crate::request::is_grpc;
+use crate::request::{HttpParts, is_grpc};
 
 /// Middleware validating access tokens; built by [`AuthLayer`](crate::AuthLayer).
 #[derive(Clone)]
@@ -51,35 +51,45 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        // The instance polled ready is the one that must serve this request; keep a clone here.
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        dispatch(&self.config, inner, req)
+        dispatch(&self.config, &mut self.inner, req)
     }
 }
 
 /// The body-blind path: locate the token in headers and query, then validate it or reject.
+///
+/// What can be decided at once ([`auth_core::Validator::decide`]: no token, a bad one, a token the
+/// verified-token cache knows) calls `inner`, the instance polled ready, or answers, here. Only a validation that must wait swaps a
+/// clone of `inner` in and keeps the ready instance for later.
 pub(crate) fn dispatch<S, ReqBody, ResBody>(
     config: &Config,
-    inner: S,
+    inner: &mut S,
     mut req: Request<ReqBody>,
 ) -> ResponseFuture<S, ReqBody>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
 {
     let context = AuthContext { renderer: config.renderer.clone(), grpc: is_grpc(req.headers()) };
-    match config.locate(req.headers(), req.uri(), None) {
-        Ok(Some(token)) => {
-            let validator = config.validator.clone();
-            let validation = Box::pin(async move { validator.validate(&token).await });
-            ResponseFuture::validating(validation, inner, req, context)
-        }
-        Ok(None) if config.optional => {
+    let parts = HttpParts::new(req.headers(), req.uri());
+    let found = match config.find(&parts, None) {
+        Ok(found) => found,
+        Err(e) => return ResponseFuture::reject(context.error_response(&e)),
+    };
+    match config.validator.decide(found, config.optional) {
+        Decision::Now(Ok(claims)) => {
+            if let Some(claims) = claims {
+                req.extensions_mut().insert(claims);
+            }
             req.extensions_mut().insert(context);
             ResponseFuture::call(inner, req)
         }
-        Ok(None) => ResponseFuture::reject(context.error_response(&AuthError::MissingToken)),
-        Err(e) => ResponseFuture::reject(context.error_response(&e)),
+        Decision::Now(Err(e)) => ResponseFuture::reject(context.error_response(&e)),
+        Decision::Validate(token) => {
+            let (validator, token) = (config.validator.clone(), token.into_owned());
+            let validation = Box::pin(async move { validator.validate(&token).await });
+            let clone = inner.clone();
+            let ready = std::mem::replace(inner, clone);
+            ResponseFuture::validating(validation, ready, req, context)
+        }
     }
 }
 

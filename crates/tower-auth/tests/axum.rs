@@ -95,16 +95,21 @@ async fn json_body(res: reqwest::Response) -> Value {
 #[tokio::test]
 async fn valid_token_reaches_the_handler_with_its_claims() {
     let (idp, validator) = idp_and_validator().await;
-    let base = serve(routes().route_layer(AuthLayer::new(validator))).await;
+    let base = serve(routes().route_layer(AuthLayer::new(validator.clone()))).await;
     let token = idp.token().subject("alice").scope("pets:read pets:write").sign();
 
     let res = get_with(&format!("{base}/me"), Some(&token)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.text().await.unwrap(), "alice via dev-client");
+    // The same token again: answered from the verified-token cache, claims and scopes included.
     let res = get_with(&format!("{base}/scopes"), Some(&token)).await;
     assert_eq!(res.text().await.unwrap(), "pets:read,pets:write");
     let res = get_with(&format!("{base}/write"), Some(&token)).await;
     assert_eq!(res.status(), StatusCode::OK);
+    let res = get_with(&format!("{base}/me"), Some(&token)).await;
+    assert_eq!(res.text().await.unwrap(), "alice via dev-client");
+    let stats = validator.stats();
+    assert_eq!((stats.token_cache_misses, stats.token_cache_hits, stats.accepted), (1, 3, 4));
 }
 
 #[tokio::test]

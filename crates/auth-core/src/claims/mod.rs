@@ -2,6 +2,7 @@
 //! JSON text, which is kept for the caller's own types.
 
 mod audience;
+mod json;
 mod payload;
 mod profile;
 mod registered;

@@ -1,25 +1,11 @@
 //! Strict unpadded base64url decoding (RFC 7515 §2) for the three parts of a compact JWS.
 //!
-//! The `base64` crate's general-purpose engine spends about three times as many instructions per
-//! byte on these short inputs; this decoder is one table look-up per character. It is exactly as
-//! strict as `URL_SAFE_NO_PAD` with its default configuration: no padding, no characters outside
-//! the URL-safe alphabet, no impossible lengths, no set bits after the last whole byte. The tests
-//! check it against the `base64` crate.
-
-/// Marks a byte outside the alphabet (any value of 64 or more would do).
-const INVALID: u8 = 0xFF;
-
-/// The value of each byte as a base64url digit, or [`INVALID`].
-const DIGITS: [u8; 256] = {
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut table = [INVALID; 256];
-    let mut i = 0;
-    while i < 64 {
-        table[alphabet[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
+//! Decoding goes through `base64-simd` (AVX2/SSSE3/NEON where the CPU has them, chosen at run
+//! time; the SIMD crate the AWS SDK for Rust decodes with): on a 2048-bit RSA token it takes about
+//! half the instructions of a one-table-look-up-per-character decoder, and a third of the `base64`
+//! crate's general-purpose engine. It is exactly as strict as `URL_SAFE_NO_PAD` with its default
+//! configuration: no padding, no characters outside the URL-safe alphabet, no impossible lengths,
+//! no set bits after the last whole byte. The tests check it against the `base64` crate.
 
 /// The decoded length of unpadded base64url text; `None` for a length no encoding has.
 pub(crate) fn decoded_len(len: usize) -> Option<usize> {
@@ -35,51 +21,7 @@ pub(crate) fn decode(text: &[u8], out: &mut [u8]) -> Option<()> {
     if decoded_len(text.len())? != out.len() {
         return None;
     }
-    // Every invalid digit is 0xFF, so one test at the end finds any of them.
-    let mut invalid = 0;
-    // Eight digits make six bytes: one 48-bit number per step.
-    let eights = text.chunks_exact(8);
-    let text = eights.remainder();
-    let mut sixes = out.chunks_exact_mut(6);
-    for (eight, six) in eights.zip(&mut sixes) {
-        let n = eight.iter().fold(0u64, |n, b| {
-            let d = DIGITS[usize::from(*b)];
-            invalid |= d;
-            n << 6 | u64::from(d)
-        });
-        six.copy_from_slice(&n.to_be_bytes()[2..]);
-    }
-    let out = sixes.into_remainder();
-    // At most seven digits are left: four of them make three bytes, then two or three digits make
-    // one or two bytes.
-    let (quad, tail) = text.split_at(text.len() / 4 * 4);
-    let (triple, rest) = out.split_at_mut(quad.len() / 4 * 3);
-    let n = digits(quad, &mut invalid);
-    triple.copy_from_slice(&n.to_be_bytes()[4 - triple.len()..]);
-    let n = digits(tail, &mut invalid);
-    let stray = match tail.len() {
-        // Two digits, one byte: the last 4 bits must be zero.
-        2 => {
-            rest.copy_from_slice(&[(n >> 4) as u8]);
-            n & 0xF
-        }
-        // Three digits, two bytes: the last 2 bits must be zero.
-        3 => {
-            rest.copy_from_slice(&(((n >> 2) as u16).to_be_bytes()));
-            n & 0x3
-        }
-        _ => 0,
-    };
-    (invalid < 64 && stray == 0).then_some(())
-}
-
-/// Up to four digits as one number, noting any invalid one in `invalid`.
-fn digits(text: &[u8], invalid: &mut u8) -> u32 {
-    text.iter().fold(0, |n, b| {
-        let d = DIGITS[usize::from(*b)];
-        *invalid |= d;
-        n << 6 | u32::from(d)
-    })
+    base64_simd::URL_SAFE_NO_PAD.decode(text, base64_simd::Out::from_slice(out)).ok().map(|_| ())
 }
 
 #[cfg(test)]
@@ -125,6 +67,27 @@ mod tests {
                     "{:?}",
                     String::from_utf8_lossy(&text)
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_an_intruder_anywhere_in_a_long_text() {
+        // Long enough for the vectorised loops: an intruder in any lane, and stray bits at the end.
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(300).collect();
+        for len in [256, 299, 300] {
+            let text = URL_SAFE_NO_PAD.encode(&bytes[..len]).into_bytes();
+            for at in 0..text.len() {
+                for intruder in [b'=', b'+', b'/', b'.', b' ', 0, 0x80, 0xff] {
+                    let mut bad = text.clone();
+                    bad[at] = intruder;
+                    assert_eq!(ours(&bad), None, "{intruder} at {at} of {len}");
+                }
+            }
+            let mut stray = text.clone();
+            if let Some(last) = stray.last_mut().filter(|_| len % 3 != 0) {
+                *last = b'_';
+                assert_eq!(ours(&stray), URL_SAFE_NO_PAD.decode(&stray).ok(), "{len}");
             }
         }
     }

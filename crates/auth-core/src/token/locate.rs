@@ -8,7 +8,8 @@
 use std::borrow::Cow;
 
 use crate::error::{AuthError, RequestProblem};
-use crate::token::bearer::{bearer_token, is_b64token};
+use crate::token::bearer::{bearer_credentials, is_b64token};
+use crate::token::found::FoundToken;
 
 /// What an adapter shows the locator of a request: header values and the raw query string.
 pub trait RequestParts {
@@ -131,7 +132,19 @@ impl TokenLocator {
         req: &'r R,
         form_body: Option<&'r [u8]>,
     ) -> Result<Option<Cow<'r, str>>, AuthError> {
-        let mut found: Option<Cow<'r, str>> = None;
+        self.find_with_form(req, form_body)?.map(FoundToken::check).transpose()
+    }
+
+    /// [`locate_with_form`](Self::locate_with_form), leaving the syntax check of a token from the
+    /// `Authorization` header to [`FoundToken::check`], or to [`Validator::decide`](crate::Validator::decide),
+    /// which skips it for a token the verified-token cache knows (a verified token is valid
+    /// `b64token` text). Every other rule (one method, one header, the scheme) is applied here.
+    pub fn find_with_form<'r, R: RequestParts>(
+        &self,
+        req: &'r R,
+        form_body: Option<&'r [u8]>,
+    ) -> Result<Option<FoundToken<'r>>, AuthError> {
+        let mut found: Option<FoundToken<'r>> = None;
         let mut methods = 0u8;
 
         let mut auth = req.header_values("authorization");
@@ -139,9 +152,9 @@ impl TokenLocator {
             if auth.next().is_some() {
                 return Err(RequestProblem::MultipleCredentials.into());
             }
-            match bearer_token(value) {
+            match bearer_credentials(value) {
                 Ok(t) => {
-                    found = Some(Cow::Borrowed(t));
+                    found = Some(FoundToken::unchecked(t));
                     methods += 1;
                 }
                 // Another scheme: no bearer credentials from the header.
@@ -154,7 +167,7 @@ impl TokenLocator {
         if let Some(token) = req.query().map(|q| access_token_field(q.as_bytes())).transpose()?.flatten() {
             methods += 1;
             if self.sources.query && found.is_none() {
-                found = Some(Cow::Owned(checked(&token)?.to_owned()));
+                found = Some(FoundToken::checked(Cow::Owned(checked(&token)?.to_owned())));
             }
         }
 
@@ -163,7 +176,7 @@ impl TokenLocator {
             methods += 1;
             if self.sources.form && found.is_none() {
                 checked(&token)?;
-                found = Some(token);
+                found = Some(FoundToken::checked(token));
             }
         }
 
@@ -184,7 +197,7 @@ impl TokenLocator {
             if let Some(token) = cookie_token {
                 methods += 1;
                 if found.is_none() {
-                    found = Some(Cow::Borrowed(checked(token)?));
+                    found = Some(FoundToken::checked(Cow::Borrowed(checked(token)?)));
                 }
             }
         }

@@ -3,11 +3,13 @@
 
 pub(crate) mod base64url;
 pub mod bearer;
+mod found;
 pub(crate) mod header;
 pub(crate) mod jws;
 pub mod locate;
 
 pub use bearer::bearer_token;
+pub use found::FoundToken;
 pub use locate::{
     CredentialSources, DEFAULT_FORM_BODY_LIMIT, RequestParts, TokenLocator, is_form_urlencoded,
 };
