@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Prints the validation benchmark as a Markdown table with ratios.
+"""Prints the validation benchmarks as Markdown tables with ratios.
 
-Run after `cargo bench -p auth-core --bench validate`; reads Criterion's estimates from
-target/criterion (or the directory given as the first argument).
+Run after `cargo bench -p auth-core --bench validate` (and `--bench threads`); reads Criterion's
+estimates from target/criterion (or the directory given as the first argument).
 """
 import json
 import pathlib
@@ -26,3 +26,16 @@ for alg in algorithms:
         continue
     print(f"| {alg} | {f:,.0f} ns | {c:,.0f} ns | {h:,.0f} ns | {j:,.0f} ns "
           f"| {c / f:.2f}× | {h / f:.3f}× | {c / j:.2f}× | {j / f:.2f}× |")
+
+rows = []
+for name in ("cold", "hit"):
+    try:
+        one, two = (ns(f"threads_RS256_{name}", t) for t in ("1", "2"))
+    except FileNotFoundError:
+        continue
+    rows.append(f"| RS256, {'cache off' if name == 'cold' else 'cache hit'} | {one:,.0f} ns | {two:,.0f} ns | {one / two:.2f}× |")
+if rows:
+    print()
+    print("| one shared validator | 1 thread: time per validation | 2 threads | throughput, 2 / 1 |")
+    print("|---|---:|---:|---:|")
+    print("\n".join(rows))

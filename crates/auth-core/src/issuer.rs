@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use arc_swap::Guard;
+
 use crate::error::{AuthError, TokenProblem};
 use crate::jwks::cache::{JwksCache, Snapshot};
 use crate::keys::{KeySet, StaticKey, VerifyingKey};
@@ -70,25 +72,42 @@ pub(crate) enum IssuerKeys {
     Remote(Arc<JwksCache>),
 }
 
-/// Keys ready to search: a static set or a fetched snapshot.
-pub(crate) enum Keys {
-    Static(Arc<KeySet>),
+/// Keys ready to search: a static set, the current snapshot (borrowed), or a snapshot a fetch
+/// returned.
+pub(crate) enum Keys<'a> {
+    Static(&'a KeySet),
+    Current(Guard<Option<Arc<Snapshot>>>),
     Fetched(Arc<Snapshot>),
 }
 
-impl Keys {
+/// What a `Current` guard without a snapshot (never built so) holds.
+static EMPTY: KeySet = KeySet::EMPTY;
+
+impl Keys<'_> {
     pub(crate) fn set(&self) -> &KeySet {
         match self {
             Keys::Static(k) => k,
+            Keys::Current(guard) => guard.as_deref().map_or(&EMPTY, |s| &s.keys),
             Keys::Fetched(s) => &s.keys,
         }
     }
 }
 
 impl IssuerKeys {
-    pub(crate) async fn keys_for(&self, kid: Option<&str>) -> Result<Keys, AuthError> {
+    /// The keys to verify a token naming `kid` with, when they are there without a fetch: `None`
+    /// when [`IssuerKeys::keys_for`] must run (no keys yet, keys past their staleness budget,
+    /// an unknown `kid`).
+    pub(crate) fn keys_now(&self, kid: Option<&str>) -> Option<Keys<'_>> {
         match self {
-            IssuerKeys::Static(k) => Ok(Keys::Static(Arc::clone(k))),
+            IssuerKeys::Static(k) => Some(Keys::Static(k)),
+            IssuerKeys::Remote(cache) => cache.keys_now(kid).map(Keys::Current),
+        }
+    }
+
+    /// The keys to verify a token naming `kid` with, fetching them when needed.
+    pub(crate) async fn keys_for(&self, kid: Option<&str>) -> Result<Keys<'_>, AuthError> {
+        match self {
+            IssuerKeys::Static(k) => Ok(Keys::Static(k)),
             IssuerKeys::Remote(cache) => cache.keys_for(kid).await.map(Keys::Fetched),
         }
     }

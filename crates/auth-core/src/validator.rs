@@ -1,6 +1,5 @@
 //! The validator: raw token in, verified claims or a typed error out.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -11,9 +10,9 @@ use crate::claims::{
 };
 use crate::clock::Clock;
 use crate::error::{AuthError, Challenge, TokenProblem};
-use crate::issuer::IssuerRegistry;
+use crate::issuer::{IssuerRegistry, Keys};
 use crate::keys::VerifyingKey;
-use crate::stats::{Stats, StatsSnapshot};
+use crate::stats::{Path, Stats, StatsSnapshot};
 use crate::token::header::JoseHeader;
 use crate::token::jws::{CompactJws, HEADER_BYTES, SIGNATURE_BYTES};
 use crate::token_cache::{Entry, TokenCache};
@@ -87,7 +86,6 @@ impl Validator {
             return answer;
         }
         let inner = &*self.0;
-        Stats::inc(&inner.stats.token_cache_misses);
         let result = match self.verify(token).await {
             Ok(verified) => {
                 if let Some(cache) = &inner.token_cache {
@@ -103,7 +101,7 @@ impl Validator {
             }
             Err(e) => Err(e),
         };
-        self.record(&result);
+        self.record(Path::Full, &result);
         result
     }
 
@@ -138,22 +136,18 @@ impl Validator {
             cache.remove(token);
             return None;
         };
-        Stats::inc(&inner.stats.token_cache_hits);
         if result.is_err() {
             cache.remove(token);
         }
-        self.record(&result);
+        self.record(Path::Cache, &result);
         Some(result)
     }
 
     /// Counts an answer, and logs why a token was refused.
-    fn record(&self, result: &Result<Claims, AuthError>) {
-        match result {
-            Ok(_) => Stats::inc(&self.0.stats.accepted),
-            Err(e) => {
-                self.0.stats.record_rejection(e);
-                tracing::debug!(reason = e.reason(), "access token rejected");
-            }
+    fn record(&self, path: Path, result: &Result<Claims, AuthError>) {
+        self.0.stats.record(path, result);
+        if let Err(e) = result {
+            tracing::debug!(reason = e.reason(), "access token rejected");
         }
     }
 
@@ -176,35 +170,72 @@ impl Validator {
     }
 
     /// The full path: parse, find the key, verify the signature, check the claims.
+    ///
+    /// Without waiting whenever the issuer's keys are at hand (static keys, or fetched keys
+    /// within their budget that hold the token's `kid`): then nothing is kept across an await and
+    /// the buffers stay on the stack. Only when keys must be fetched does the path wait, in a
+    /// boxed future of its own, so every other validation's future stays small.
     async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
-        let inner = &*self.0;
-        // Only the signature's buffer is kept while the keys are awaited: the future stays small,
-        // and moving it costs less.
-        let mut signature_buf = [0; SIGNATURE_BYTES];
-        let (signing_input, json, signature, alg, kid) = {
-            let mut header_buf = [0; HEADER_BYTES];
-            let jws = CompactJws::parse(token, inner.max_token_bytes, &mut header_buf, &mut signature_buf)?;
-            let header = JoseHeader::parse(&jws.header)?;
-            if !inner.allowed.contains(header.alg) {
-                return Err(TokenProblem::AlgorithmNotAllowed.into());
+        match self.verify_with(token, None) {
+            Ok(verified) => Ok(verified),
+            Err(Stop::Failed(e)) => Err(e),
+            Err(Stop::FetchKeys { issuer, kid }) => {
+                Box::pin(self.fetch_keys_then_verify(token, issuer, kid)).await
             }
-            inner.profile.check_typ(header.typ.as_deref())?;
-            let json = String::from_utf8(jws.payload).map_err(|_| TokenProblem::Malformed)?;
-            (jws.signing_input, json, jws.signature, header.alg, header.kid.map(Cow::into_owned))
-        };
+        }
+    }
+
+    /// Fetches (or waits for) the keys of the issuer at `issuer` for `kid`, then verifies the
+    /// token with them. The token is parsed again: this happens once per key fetch.
+    async fn fetch_keys_then_verify(
+        &self,
+        token: &str,
+        issuer: usize,
+        kid: Option<KeyId>,
+    ) -> Result<Verified, AuthError> {
+        let issuer_keys = self.0.issuers.get(issuer).ok_or(TokenProblem::UnknownIssuer)?;
+        let keys = issuer_keys.keys_for(kid.as_ref().map(KeyId::as_str)).await?;
+        self.verify_with(token, Some(keys)).map_err(|stop| match stop {
+            Stop::Failed(e) => e,
+            // Not reached: given keys, the path never stops for more.
+            Stop::FetchKeys { .. } => TokenProblem::UnknownKey.into(),
+        })
+    }
+
+    /// The full path with `keys` (from a fetch), or with the keys at hand when `None`: stops with
+    /// [`Stop::FetchKeys`] when there are none at hand.
+    fn verify_with(&self, token: &str, keys: Option<Keys<'_>>) -> Result<Verified, Stop> {
+        let inner = &*self.0;
+        let (mut header_buf, mut signature_buf) = ([0; HEADER_BYTES], [0; SIGNATURE_BYTES]);
+        let jws = CompactJws::parse(token, inner.max_token_bytes, &mut header_buf, &mut signature_buf)?;
+        let header = JoseHeader::parse(&jws.header)?;
+        let alg = header.alg;
+        if !inner.allowed.contains(alg) {
+            return Err(TokenProblem::AlgorithmNotAllowed.into());
+        }
+        inner.profile.check_typ(header.typ.as_deref())?;
+        let (signing_input, signature) = (jws.signing_input, jws.signature);
+        let json = String::from_utf8(jws.payload).map_err(|_| TokenProblem::Malformed)?;
         let wanted = Wanted { scope_claims: &inner.scope_claims, required: &inner.required_claims };
         let payload = Payload::parse(&json, wanted)?;
         let (issuer_index, issuer) = inner.issuers.select(payload.string("iss")?)?;
-        let keys = issuer.keys_for(kid.as_deref()).await?;
+        let kid = header.kid.as_deref();
+        let keys = match keys {
+            Some(keys) => keys,
+            None => issuer
+                .keys_now(kid)
+                .ok_or_else(|| Stop::FetchKeys { issuer: issuer_index, kid: kid.map(KeyId::new) })?,
+        };
 
         let key = {
-            let mut candidates = keys.set().candidates(kid.as_deref(), alg).peekable();
+            let mut candidates = keys.set().candidates(kid, alg).peekable();
             if candidates.peek().is_none() {
                 return Err(TokenProblem::UnknownKey.into());
             }
             let key = candidates.find(|k| k.verify(alg, signing_input, &signature));
             Arc::clone(key.ok_or(TokenProblem::BadSignature)?)
         };
+        drop(keys);
 
         // Everything the payload is read for, before the registered claims take its text; the
         // errors are reported in the order of the checks below.
@@ -234,7 +265,7 @@ impl Validator {
             }
         }
         let scopes = scopes?;
-        let claims = Claims::verified(registered, scopes, alg, kid);
+        let claims = Claims::verified(registered, scopes, alg, key.shared_kid().cloned());
         if let Some(check) = &inner.custom {
             check(&claims).map_err(TokenProblem::Rejected)?;
         }
@@ -274,6 +305,54 @@ impl Validator {
     }
 }
 
+/// Why the full path stopped before its answer.
+enum Stop {
+    Failed(AuthError),
+    /// The issuer's keys must be fetched first: none yet, past their staleness budget, or no key
+    /// with the token's `kid` (which may be a rotation).
+    FetchKeys {
+        issuer: usize,
+        kid: Option<KeyId>,
+    },
+}
+
+impl<E: Into<AuthError>> From<E> for Stop {
+    fn from(e: E) -> Self {
+        Stop::Failed(e.into())
+    }
+}
+
+/// The token's `kid`, kept while the keys are awaited: inline when short (key ids are UUIDs or
+/// thumbprints, 36–43 bytes), so the common case costs no allocation.
+enum KeyId {
+    Inline([u8; KeyId::INLINE], u8),
+    Heap(String),
+}
+
+impl KeyId {
+    const INLINE: usize = 64;
+
+    fn new(kid: &str) -> Self {
+        let mut inline = [0; Self::INLINE];
+        match inline.get_mut(..kid.len()) {
+            Some(slot) => {
+                slot.copy_from_slice(kid.as_bytes());
+                KeyId::Inline(inline, kid.len() as u8)
+            }
+            None => KeyId::Heap(kid.to_owned()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            KeyId::Inline(bytes, len) => {
+                bytes.get(..usize::from(*len)).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default()
+            }
+            KeyId::Heap(kid) => kid,
+        }
+    }
+}
+
 impl fmt::Debug for Validator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Validator")
@@ -282,5 +361,19 @@ impl fmt::Debug for Validator {
             .field("profile", &self.0.profile)
             .field("audiences", &self.0.audiences)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyId;
+
+    #[test]
+    fn key_ids_read_back_whatever_their_length() {
+        for kid in ["", "k1", &"é".repeat(32), &"x".repeat(64), &"y".repeat(65), &"z".repeat(500)] {
+            assert_eq!(KeyId::new(kid).as_str(), kid);
+        }
+        assert!(matches!(KeyId::new(&"x".repeat(64)), KeyId::Inline(..)));
+        assert!(matches!(KeyId::new(&"x".repeat(65)), KeyId::Heap(_)));
     }
 }

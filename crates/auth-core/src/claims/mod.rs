@@ -2,7 +2,7 @@
 //! JSON text, which is kept for the caller's own types.
 
 mod audience;
-mod json;
+pub(crate) mod json;
 mod payload;
 mod profile;
 mod registered;
@@ -45,7 +45,7 @@ struct ClaimsInner {
     /// The payload as a JSON tree, built on first use: validation itself needs none.
     tree: OnceLock<serde_json::Value>,
     alg: Algorithm,
-    kid: Option<String>,
+    kid: Option<Arc<str>>,
 }
 
 impl Claims {
@@ -54,7 +54,7 @@ impl Claims {
         registered: RegisteredClaims,
         scopes: Scopes,
         alg: Algorithm,
-        kid: Option<String>,
+        kid: Option<Arc<str>>,
     ) -> Self {
         Claims(Arc::new(ClaimsInner { registered, scopes, tree: OnceLock::new(), alg, kid }))
     }

@@ -69,7 +69,6 @@ fn registered_slot(name: &str) -> Option<usize> {
 /// those asked for.
 #[derive(Debug)]
 pub(crate) struct Payload<'a> {
-    slot: fn(&str) -> Option<usize>,
     slots: [Option<Field<'a>>; SLOTS],
     others: Vec<(Cow<'a, str>, Option<Field<'a>>)>,
 }
@@ -79,24 +78,19 @@ impl<'a> Payload<'a> {
     /// invalid JSON, or a repeated top-level member (which parsers disagree on, so an attacker
     /// could use it) is `Malformed`.
     pub(crate) fn parse(json: &'a str, wanted: Wanted<'_>) -> Result<Self, TokenProblem> {
-        Payload::parse_with(json, registered_slot, |name| wanted.keeps(name))
+        Payload::parse_with(json, |name| wanted.keeps(name))
     }
 
-    /// The same for any JSON object (a JOSE header too): `slot` numbers the names that have one
-    /// (below 9), `keeps` names the other members to keep.
-    pub(crate) fn parse_with(
-        json: &'a str,
-        slot: fn(&str) -> Option<usize>,
-        keeps: impl Fn(&str) -> bool,
-    ) -> Result<Self, TokenProblem> {
-        let mut payload = Payload { slot, slots: Default::default(), others: Vec::new() };
+    /// The same, `keeps` naming the members to keep besides the registered claims.
+    pub(crate) fn parse_with(json: &'a str, keeps: impl Fn(&str) -> bool) -> Result<Self, TokenProblem> {
+        let mut payload = Payload { slots: Default::default(), others: Vec::new() };
         payload.read(json, keeps).map_err(|Invalid| TokenProblem::Malformed)?;
         Ok(payload)
     }
 
     /// One pass over the text: each member's name, then its value kept or skipped.
     fn read(&mut self, json: &'a str, keeps: impl Fn(&str) -> bool) -> Result<(), Invalid> {
-        let Payload { slot, slots, others } = self;
+        let Payload { slots, others } = self;
         let mut scan = Scanner::new(json);
         // A one-word Bloom filter of the other names seen: a name whose bit is clear is new, so
         // names are compared only on a (rare) collision.
@@ -104,7 +98,7 @@ impl<'a> Payload<'a> {
         let mut more = scan.open_object()?;
         while more {
             let name = scan.name()?;
-            if let Some(i) = slot(&name) {
+            if let Some(i) = registered_slot(&name) {
                 let slot = slots.get_mut(i).ok_or(Invalid)?;
                 if slot.is_some() {
                     return Err(Invalid);
@@ -131,17 +125,9 @@ impl<'a> Payload<'a> {
 
     /// The value of a kept member (`None` when absent, or not kept).
     pub(crate) fn get(&self, name: &str) -> Option<&Field<'a>> {
-        match (self.slot)(name) {
+        match registered_slot(name) {
             Some(i) => self.slots.get(i)?.as_ref(),
             None => self.others.iter().find(|(k, _)| k == name)?.1.as_ref(),
-        }
-    }
-
-    /// Takes a kept member's value out.
-    pub(crate) fn take(&mut self, name: &str) -> Option<Field<'a>> {
-        match (self.slot)(name) {
-            Some(i) => self.slots.get_mut(i)?.take(),
-            None => self.others.iter_mut().find(|(k, _)| k == name)?.1.take(),
         }
     }
 
@@ -281,7 +267,7 @@ pub(super) mod tests {
     /// Asserts that the payload reader agrees with serde_json on `json` (accepted or not, and every
     /// member's value), whether members are kept or skipped. Returns whether it was accepted.
     pub(in crate::claims) fn agrees_with_serde_json(json: &str) -> bool {
-        let ours = Payload::parse_with(json, registered_slot, |_| true);
+        let ours = Payload::parse_with(json, |_| true);
         let accepted = match (ours, serde_json_reading(json)) {
             (Err(_), None) => false,
             (Ok(p), Some(map)) => {
@@ -309,8 +295,7 @@ pub(super) mod tests {
             }
         };
         // Values skipped rather than kept are held to the same rules.
-        assert_eq!(Payload::parse_with(json, registered_slot, |_| false).is_ok(), accepted, "{json:?}");
-        assert_eq!(Payload::parse_with(json, |_| None, |_| false).is_ok(), accepted, "{json:?}");
+        assert_eq!(Payload::parse_with(json, |_| false).is_ok(), accepted, "{json:?}");
         accepted
     }
 

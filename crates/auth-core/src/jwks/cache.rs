@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwapOption, Guard};
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 use tokio::time::Instant;
@@ -140,6 +140,24 @@ impl JwksCache {
             Stats::inc(&self.stats.unknown_kid_suppressed);
             Ok(snap)
         }
+    }
+
+    /// [`JwksCache::keys_for`] when it needs no fetch: the current keys if they are within their
+    /// staleness budget and hold `kid` (when one is named), else `None` (then call `keys_for`).
+    /// No `Arc` is cloned: the guard borrows the current snapshot, so threads validating at once
+    /// do not contend on its reference count.
+    pub(crate) fn keys_now(self: &Arc<Self>, kid: Option<&str>) -> Option<Guard<Option<Arc<Snapshot>>>> {
+        let now = Instant::now();
+        let guard = self.state.load();
+        let snap = guard.as_deref()?;
+        // Both tests come first, so `usable` (which counts a stale serve and may start a
+        // refresh) runs once per validation, whichever path answers.
+        if kid.is_some_and(|kid| !snap.keys.contains_kid(kid))
+            || !snap.within_budget(now, self.options.max_stale)
+        {
+            return None;
+        }
+        self.usable(snap, now).then_some(guard)
     }
 
     /// Whether `snap` may still verify tokens (within its staleness budget). Starts a background

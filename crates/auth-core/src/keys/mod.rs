@@ -11,6 +11,7 @@ mod set;
 mod static_keys;
 
 use std::fmt;
+use std::sync::Arc;
 
 pub(crate) use backend::ensure_crypto_backend;
 pub(crate) use jwk::{SkipReason, key_from_jwk};
@@ -104,7 +105,8 @@ pub const MIN_RSA_BITS: usize = 2048;
 
 /// One key, ready to verify: parsed once, bound to the algorithms it may verify.
 pub struct VerifyingKey {
-    kid: Option<String>,
+    /// Shared with the claims of the tokens this key verifies (no copy per token).
+    kid: Option<Arc<str>>,
     family: KeyFamily,
     algorithms: AlgorithmSet,
     /// Kept to recognise the same key in a later JWKS (see [`VerifyingKey::same_as`]).
@@ -147,12 +149,18 @@ impl VerifyingKey {
             });
         }
         let verifier = backend::Verifier::new(material, algorithms).ok_or(SkipReason::Unusable)?;
+        let kid = kid.map(Arc::from);
         Ok(VerifyingKey { kid, family: material.family(), algorithms, material: material.clone(), verifier })
     }
 
     /// The key id, if the key has one.
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
+    }
+
+    /// The key id as the claims of the tokens it verifies hold it.
+    pub(crate) fn shared_kid(&self) -> Option<&Arc<str>> {
+        self.kid.as_ref()
     }
 
     /// The algorithms this key will verify.

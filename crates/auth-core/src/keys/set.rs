@@ -21,6 +21,9 @@ pub(crate) enum JwksDocumentError {
 }
 
 impl KeySet {
+    /// A set without keys.
+    pub(crate) const EMPTY: KeySet = KeySet { keys: Vec::new() };
+
     pub(crate) fn new(keys: Vec<Arc<VerifyingKey>>) -> Self {
         KeySet { keys }
     }

@@ -24,6 +24,12 @@ pub(crate) fn decode(text: &[u8], out: &mut [u8]) -> Option<()> {
     base64_simd::URL_SAFE_NO_PAD.decode(text, base64_simd::Out::from_slice(out)).ok().map(|_| ())
 }
 
+/// Decodes `text` into a buffer of its own, exactly as long as the bytes (not zeroed first).
+pub(crate) fn decode_to_vec(text: &[u8]) -> Option<Vec<u8>> {
+    decoded_len(text.len())?;
+    base64_simd::URL_SAFE_NO_PAD.decode_to_vec(text).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use base64::Engine;
@@ -33,7 +39,10 @@ mod tests {
 
     fn ours(text: &[u8]) -> Option<Vec<u8>> {
         let mut out = vec![0; decoded_len(text.len())?];
-        decode(text, &mut out).map(|()| out)
+        let into_slice = decode(text, &mut out).map(|()| out);
+        // Both ways of decoding agree.
+        assert_eq!(into_slice, decode_to_vec(text));
+        into_slice
     }
 
     #[test]

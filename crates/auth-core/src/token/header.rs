@@ -6,7 +6,8 @@
 use std::borrow::Cow;
 
 use crate::algorithm::Algorithm;
-use crate::claims::{Field, Payload};
+use crate::claims::Field;
+use crate::claims::json::{Invalid, Scanner};
 use crate::error::TokenProblem;
 
 /// The parts of a JOSE header that matter for validation, borrowed from the decoded header
@@ -22,11 +23,13 @@ impl<'h> JoseHeader<'h> {
     /// Parses the decoded header JSON. A header that is not a JSON object, repeats a member, lacks
     /// `alg`, names an unknown algorithm or `none`, or carries any `crit` entry is refused: this
     /// validator understands no JWS extension, so by RFC 7515 §4.1.11 it must reject them all.
+    ///
+    /// One pass of the JSON scanner, reading the four members it needs and skipping the others:
+    /// a typical header (`alg`, `kid`, `typ`) costs no allocation.
     pub(crate) fn parse(bytes: &'h [u8]) -> Result<Self, TokenProblem> {
         let json = std::str::from_utf8(bytes).map_err(|_| TokenProblem::Malformed)?;
-        let slot = |name: &str| ["alg", "kid", "typ", "crit"].iter().position(|n| *n == name);
-        let mut raw = Payload::parse_with(json, slot, |_| false)?;
-        match raw.get("crit") {
+        let members = read_members(json).map_err(|_| TokenProblem::Malformed)?;
+        match members.crit {
             None => {}
             Some(Field::Strings(names)) if !names.is_empty() => {
                 return Err(TokenProblem::UnsupportedCritical);
@@ -34,16 +37,59 @@ impl<'h> JoseHeader<'h> {
             // Empty, null or ill-typed `crit` is malformed per RFC 7515 §4.1.11.
             Some(_) => return Err(TokenProblem::Malformed),
         }
-        let mut string = |name| match raw.take(name) {
+        let string = |field| match field {
             None => Ok(None),
             Some(Field::Str(s)) => Ok(Some(s)),
             Some(_) => Err(TokenProblem::Malformed),
         };
-        let alg = string("alg")?.ok_or(TokenProblem::Malformed)?;
-        let (kid, typ) = (string("kid")?, string("typ")?);
+        let alg = string(members.alg)?.ok_or(TokenProblem::Malformed)?;
+        let (kid, typ) = (string(members.kid)?, string(members.typ)?);
         let alg = Algorithm::from_header(&alg).ok_or(TokenProblem::AlgorithmNotAllowed)?;
         Ok(JoseHeader { alg, kid, typ })
     }
+}
+
+/// The header members validation reads, as found.
+#[derive(Default)]
+struct Members<'h> {
+    alg: Option<Field<'h>>,
+    kid: Option<Field<'h>>,
+    typ: Option<Field<'h>>,
+    crit: Option<Field<'h>>,
+}
+
+/// Reads the header object: the four members kept, any other skipped; any name twice is invalid.
+fn read_members(json: &str) -> Result<Members<'_>, Invalid> {
+    let mut members = Members::default();
+    // Other names, for the duplicate check: most headers have none.
+    let mut others: Vec<Cow<'_, str>> = Vec::new();
+    let mut scanner = Scanner::new(json);
+    let mut more = scanner.open_object()?;
+    while more {
+        let name = scanner.name()?;
+        let slot = match &*name {
+            "alg" => &mut members.alg,
+            "kid" => &mut members.kid,
+            "typ" => &mut members.typ,
+            "crit" => &mut members.crit,
+            _ => {
+                if others.contains(&name) {
+                    return Err(Invalid);
+                }
+                others.push(name);
+                scanner.skip()?;
+                more = scanner.next_member()?;
+                continue;
+            }
+        };
+        if slot.is_some() {
+            return Err(Invalid);
+        }
+        *slot = Some(scanner.field()?);
+        more = scanner.next_member()?;
+    }
+    scanner.end()?;
+    Ok(members)
 }
 
 #[cfg(test)]
@@ -75,6 +121,16 @@ mod tests {
         assert_eq!(JoseHeader::parse(br#"{"alg":"RS256","crit":[]}"#), Err(TokenProblem::Malformed));
         assert_eq!(JoseHeader::parse(br#"{"alg":"RS256","crit":null}"#), Err(TokenProblem::Malformed));
         assert_eq!(JoseHeader::parse(br#"{"alg":"RS256","alg":"HS256"}"#), Err(TokenProblem::Malformed));
+        // Names compare unescaped; other members may not repeat either.
+        assert_eq!(JoseHeader::parse(br#"{"alg":"RS256","al\u0067":"HS256"}"#), Err(TokenProblem::Malformed));
+        assert_eq!(
+            JoseHeader::parse(br#"{"alg":"RS256","x5t":"a","x5\u0074":"b"}"#),
+            Err(TokenProblem::Malformed)
+        );
+        // Other members are skipped, but must be JSON; nothing may follow the object.
+        assert!(JoseHeader::parse(br#"{"x5t":"a","jwk":{"k":[1,{}]},"alg":"RS256","cty":null}"#).is_ok());
+        assert_eq!(JoseHeader::parse(br#"{"alg":"RS256","x":tru}"#), Err(TokenProblem::Malformed));
+        assert_eq!(JoseHeader::parse(br#"{"alg":"RS256"}x"#), Err(TokenProblem::Malformed));
         assert_eq!(JoseHeader::parse(br#"["alg"]"#), Err(TokenProblem::Malformed));
         assert_eq!(JoseHeader::parse(br#"{"alg":5}"#), Err(TokenProblem::Malformed));
         assert_eq!(JoseHeader::parse(br#"{"kid":"x"}"#), Err(TokenProblem::Malformed));

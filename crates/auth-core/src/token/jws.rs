@@ -53,8 +53,7 @@ impl<'t, 'h, 's> CompactJws<'t, 'h, 's> {
         let (h, p, s) = (&bytes[..d1], &bytes[d1 + 1..d2], &bytes[d2 + 1..]);
         let header = decode_into(h, header_buf)?;
         let signature = decode_into(s, signature_buf)?;
-        let mut payload = vec![0; decoded_len(p)?];
-        base64url::decode(p, &mut payload).ok_or(TokenProblem::Malformed)?;
+        let payload = base64url::decode_to_vec(p).ok_or(TokenProblem::Malformed)?;
         Ok(CompactJws { signing_input, header, payload, signature })
     }
 }
