@@ -31,9 +31,11 @@ use crate::keys::VerifyingKey;
 /// Default most cached tokens: 10,000, the distinct callers a busy service sees within a token
 /// lifetime. It binds only for small tokens; for typical ones the byte budget binds first.
 pub const DEFAULT_TOKEN_CACHE_ENTRIES: usize = 10_000;
-/// Default memory budget: 16 MiB, a modest share of a service's memory. An entry costs about
-/// 2.4 KiB for a 400-byte HS256 token and 3–4 KiB for a 1 KiB RS256 token with its parsed claims
-/// (measured with `examples/memory.rs`), so 16 MiB holds some 4,000–7,000 typical tokens.
+/// Default memory budget: 16 MiB, a modest share of a service's memory. An entry is counted as
+/// its token, four times its payload and 1,280 bytes (enough for the JSON tree that
+/// [`Claims::payload`] may build later): about 2.4 KiB for a 400-byte HS256 token, 3–4 KiB for a
+/// 1 KiB RS256 token, so 16 MiB holds some 4,000–7,000 typical tokens. Measured with
+/// `examples/memory.rs`, an entry without that tree takes about 1.3 KiB.
 pub const DEFAULT_TOKEN_CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// Default largest cached token: 4 KiB. Larger tokens are still validated, just not kept.
 pub const DEFAULT_TOKEN_CACHE_MAX_TOKEN_BYTES: usize = 4 * 1024;
@@ -140,7 +142,9 @@ pub(crate) struct TokenCache {
 
 /// Fixed cost per entry beyond the token and the payload: the `Arc`s and `Claims`, the JSON map's
 /// nodes, the registered claims and scopes, the cache's slot and ghost record, allocator slack.
-/// Calibrated with `examples/memory.rs` (peak RSS growth over a flood of distinct tokens).
+/// Calibrated with `examples/memory.rs` (peak RSS growth over a flood of distinct tokens) when
+/// claims built their JSON tree at once; kept since, as room for the tree `Claims::payload()` may
+/// still build: entries whose tree is never built take about half the estimate.
 const ENTRY_OVERHEAD: u64 = 1280;
 
 /// Memory taken by the parsed claims per byte of payload JSON: the payload text (the registered
