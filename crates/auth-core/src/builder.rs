@@ -306,6 +306,7 @@ impl ValidatorBuilder {
             realm: self.realm,
             stats,
             token_cache: TokenCache::new(&self.token_cache),
+            known_headers: Default::default(),
         })))
     }
 }

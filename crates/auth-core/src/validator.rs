@@ -14,7 +14,8 @@ use crate::issuer::{IssuerRegistry, Keys};
 use crate::keys::VerifyingKey;
 use crate::stats::{Path, Stats, StatsSnapshot};
 use crate::token::header::JoseHeader;
-use crate::token::jws::{CompactJws, HEADER_BYTES, SIGNATURE_BYTES};
+use crate::token::jws::{CompactJws, HEADER_BYTES, SIGNATURE_BYTES, decode_header};
+use crate::token::known_headers::KnownHeaders;
 use crate::token_cache::{Entry, TokenCache};
 
 /// A custom check run on verified claims; `Err` carries the fixed `error_description`.
@@ -55,6 +56,7 @@ pub(crate) struct Inner {
     pub(crate) realm: Option<String>,
     pub(crate) stats: Arc<Stats>,
     pub(crate) token_cache: Option<TokenCache>,
+    pub(crate) known_headers: KnownHeaders,
 }
 
 /// What the full path learned about a valid token.
@@ -207,19 +209,29 @@ impl Validator {
     fn verify_with(&self, token: &str, keys: Option<Keys<'_>>) -> Result<Verified, Stop> {
         let inner = &*self.0;
         let (mut header_buf, mut signature_buf) = ([0; HEADER_BYTES], [0; SIGNATURE_BYTES]);
-        let jws = CompactJws::parse(token, inner.max_token_bytes, &mut header_buf, &mut signature_buf)?;
-        let header = JoseHeader::parse(&jws.header)?;
-        let alg = header.alg;
+        let jws = CompactJws::parse(token, inner.max_token_bytes, &mut signature_buf)?;
+        // A header text a verified token had is read from the memo; any other is decoded and read.
+        let known_headers = inner.known_headers.snapshot();
+        let known = KnownHeaders::find(&known_headers, jws.header_text);
+        let (decoded, parsed);
+        let (alg, kid, typ) = match known {
+            Some(known) => (known.alg, known.kid.as_deref(), known.typ.as_deref()),
+            None => {
+                decoded = decode_header(jws.header_text, &mut header_buf)?;
+                parsed = JoseHeader::parse(&decoded)?;
+                (parsed.alg, parsed.kid.as_deref(), parsed.typ.as_deref())
+            }
+        };
         if !inner.allowed.contains(alg) {
             return Err(TokenProblem::AlgorithmNotAllowed.into());
         }
-        inner.profile.check_typ(header.typ.as_deref())?;
+        inner.profile.check_typ(typ)?;
+        let header_text = jws.header_text;
         let (signing_input, signature) = (jws.signing_input, jws.signature);
         let json = String::from_utf8(jws.payload).map_err(|_| TokenProblem::Malformed)?;
         let wanted = Wanted { scope_claims: &inner.scope_claims, required: &inner.required_claims };
         let payload = Payload::parse(&json, wanted)?;
         let (issuer_index, issuer) = inner.issuers.select(payload.string("iss")?)?;
-        let kid = header.kid.as_deref();
         let keys = match keys {
             Some(keys) => keys,
             None => issuer
@@ -268,6 +280,9 @@ impl Validator {
         let claims = Claims::verified(registered, scopes, alg, key.shared_kid().cloned());
         if let Some(check) = &inner.custom {
             check(&claims).map_err(TokenProblem::Rejected)?;
+        }
+        if known.is_none() {
+            inner.known_headers.remember(header_text, alg, kid, typ);
         }
         Ok(Verified { claims, issuer: issuer_index, key, payload_len })
     }

@@ -506,3 +506,32 @@ async fn a_config_file_with_an_inline_jwks_validates_tokens() {
     let r = v.validate(&token(ALG, &claims_with(json!({"sub": null})))).await;
     assert_eq!(problem(r), TokenProblem::MissingClaim("sub"));
 }
+
+/// The header of a verified token is remembered by its text; tokens that share it must still be
+/// judged on everything else exactly as by a validator that never saw it.
+#[tokio::test]
+async fn a_remembered_header_changes_no_answer() {
+    let header = header_for(key(ALG), ALG).to_string();
+    let good = raw_token(key(ALG), &header, &good_claims().to_string());
+    let others = [
+        // Same header text: a bad signature, another key's signature, expired, wrong audience.
+        format!("{}.{}", good.rsplit_once('.').unwrap().0, b64([7u8; 64])),
+        raw_token(other_key(ALG), &header, &good_claims().to_string()),
+        raw_token(key(ALG), &header, &claims_with(json!({"exp": NOW - 3600})).to_string()),
+        raw_token(key(ALG), &header, &claims_with(json!({"aud": "elsewhere"})).to_string()),
+        // The same header text with one character changed is a different header.
+        {
+            let (h, rest) = good.split_once('.').unwrap();
+            format!("{}A.{rest}", &h[..h.len() - 1])
+        },
+        good.clone(),
+    ];
+    let fresh = || builder([static_key(key(ALG))], &[ALG]).no_token_cache().build().unwrap();
+    let seasoned = fresh();
+    seasoned.validate(&good).await.unwrap();
+    for token in &others {
+        let expected = fresh().validate(token).await.map(|c| c.registered().sub().map(str::to_owned));
+        let answer = seasoned.validate(token).await.map(|c| c.registered().sub().map(str::to_owned));
+        assert_eq!(answer, expected, "{token}");
+    }
+}

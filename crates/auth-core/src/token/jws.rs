@@ -17,23 +17,25 @@ pub(crate) const SIGNATURE_BYTES: usize = 512;
 
 /// A compact JWS taken apart: the signing input, the decoded header, payload and signature.
 #[derive(Debug)]
-pub(crate) struct CompactJws<'t, 'h, 's> {
+pub(crate) struct CompactJws<'t, 's> {
     /// `base64url(header) "." base64url(payload)`: what the signature covers.
     pub(crate) signing_input: &'t [u8],
-    pub(crate) header: Cow<'h, [u8]>,
+    /// The header's base64url text, decoded on demand ([`decode_header`]): a header already known
+    /// from a verified token is not decoded again.
+    pub(crate) header_text: &'t [u8],
     /// The payload, decoded into a buffer of its own (the claims keep it).
     pub(crate) payload: Vec<u8>,
     pub(crate) signature: Cow<'s, [u8]>,
 }
 
-impl<'t, 'h, 's> CompactJws<'t, 'h, 's> {
-    /// Splits and decodes `token`, into `header_buf` and `signature_buf` when the parts fit.
-    /// Anything that is not exactly three non-empty base64url parts (strict: no padding, no stray
-    /// bits) is `Malformed`; so is a token over `max_len` bytes.
+impl<'t, 's> CompactJws<'t, 's> {
+    /// Splits `token` and decodes its payload, and its signature into `signature_buf` when it
+    /// fits. Anything that is not exactly three non-empty parts is `Malformed`, and so is a
+    /// payload or signature that is not strict base64url (no padding, no stray bits), or a token
+    /// over `max_len` bytes; the header's text is checked when it is decoded.
     pub(crate) fn parse(
         token: &'t str,
         max_len: usize,
-        header_buf: &'h mut [u8; HEADER_BYTES],
         signature_buf: &'s mut [u8; SIGNATURE_BYTES],
     ) -> Result<Self, TokenProblem> {
         if token.len() > max_len {
@@ -51,11 +53,19 @@ impl<'t, 'h, 's> CompactJws<'t, 'h, 's> {
         }
         let signing_input = &bytes[..d2];
         let (h, p, s) = (&bytes[..d1], &bytes[d1 + 1..d2], &bytes[d2 + 1..]);
-        let header = decode_into(h, header_buf)?;
         let signature = decode_into(s, signature_buf)?;
         let payload = base64url::decode_to_vec(p).ok_or(TokenProblem::Malformed)?;
-        Ok(CompactJws { signing_input, header, payload, signature })
+        Ok(CompactJws { signing_input, header_text: h, payload, signature })
     }
+}
+
+/// Decodes a header's base64url text into `buf` when it fits, else onto the heap; `Malformed`
+/// when it is not strict base64url.
+pub(crate) fn decode_header<'h>(
+    text: &[u8],
+    buf: &'h mut [u8; HEADER_BYTES],
+) -> Result<Cow<'h, [u8]>, TokenProblem> {
+    decode_into(text, buf)
 }
 
 /// The decoded length of unpadded base64url text; `Malformed` for a length no encoding has.
@@ -84,15 +94,18 @@ mod tests {
 
     #[test]
     fn splits_three_parts() {
-        let (mut h, mut s) = ([0; HEADER_BYTES], [0; SIGNATURE_BYTES]);
-        let jws = CompactJws::parse("eyJ9.eyJ9.AAAA", 100, &mut h, &mut s).unwrap();
+        let mut s = [0; SIGNATURE_BYTES];
+        let jws = CompactJws::parse("eyJ9.eyJ9.AAAA", 100, &mut s).unwrap();
         assert_eq!(jws.signing_input, b"eyJ9.eyJ9");
+        assert_eq!(jws.header_text, b"eyJ9");
         assert_eq!(jws.payload, br#"{"}"#);
         assert_eq!(*jws.signature, [0, 0, 0]);
     }
 
     fn parse(token: &str, max_len: usize) -> Result<(), TokenProblem> {
-        CompactJws::parse(token, max_len, &mut [0; HEADER_BYTES], &mut [0; SIGNATURE_BYTES]).map(|_| ())
+        let mut signature_buf = [0; SIGNATURE_BYTES];
+        let jws = CompactJws::parse(token, max_len, &mut signature_buf)?;
+        decode_header(jws.header_text, &mut [0; HEADER_BYTES]).map(|_| ())
     }
 
     #[test]
@@ -113,12 +126,12 @@ mod tests {
     fn large_parts_decode_on_the_heap() {
         let big = URL_SAFE_NO_PAD.encode([7u8; 2000]);
         let token = format!("eyJ9.eyJ9.{big}");
-        let (mut h, mut s) = ([0; HEADER_BYTES], [0; SIGNATURE_BYTES]);
-        let jws = CompactJws::parse(&token, 10_000, &mut h, &mut s).unwrap();
+        let mut s = [0; SIGNATURE_BYTES];
+        let jws = CompactJws::parse(&token, 10_000, &mut s).unwrap();
         assert_eq!(*jws.signature, [7u8; 2000]);
         let header = format!("{}.eyJ9.AAAA", URL_SAFE_NO_PAD.encode([b' '; 600]));
-        let (mut h, mut s) = ([0; HEADER_BYTES], [0; SIGNATURE_BYTES]);
-        let jws = CompactJws::parse(&header, 10_000, &mut h, &mut s).unwrap();
-        assert_eq!(*jws.header, [b' '; 600]);
+        let mut s = [0; SIGNATURE_BYTES];
+        let jws = CompactJws::parse(&header, 10_000, &mut s).unwrap();
+        assert_eq!(*decode_header(jws.header_text, &mut [0; HEADER_BYTES]).unwrap(), [b' '; 600]);
     }
 }

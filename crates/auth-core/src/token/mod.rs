@@ -6,6 +6,7 @@ pub mod bearer;
 mod found;
 pub(crate) mod header;
 pub(crate) mod jws;
+pub(crate) mod known_headers;
 pub mod locate;
 
 pub use bearer::bearer_token;
