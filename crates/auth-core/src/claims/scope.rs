@@ -15,8 +15,57 @@ pub struct Scopes {
     /// The scopes one after another, in one allocation rather than one per scope.
     text: String,
     /// Where each scope ends in `text`.
-    ends: Vec<usize>,
+    ends: Ends,
 }
+
+/// Where each scope ends: inline for the few scopes a token usually grants, on the heap beyond.
+#[derive(Clone)]
+enum Ends {
+    Inline(u8, [usize; INLINE_ENDS]),
+    Heap(Vec<usize>),
+}
+
+const INLINE_ENDS: usize = 6;
+
+impl Default for Ends {
+    fn default() -> Self {
+        Ends::Inline(0, [0; INLINE_ENDS])
+    }
+}
+
+impl Ends {
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Ends::Inline(len, ends) => ends.get(..usize::from(*len)).unwrap_or_default(),
+            Ends::Heap(ends) => ends,
+        }
+    }
+
+    fn push(&mut self, end: usize) {
+        match self {
+            Ends::Inline(len, ends) => match ends.get_mut(usize::from(*len)) {
+                Some(slot) => {
+                    *slot = end;
+                    *len += 1;
+                }
+                None => {
+                    let mut heap = ends.to_vec();
+                    heap.push(end);
+                    *self = Ends::Heap(heap);
+                }
+            },
+            Ends::Heap(ends) => ends.push(end),
+        }
+    }
+}
+
+impl PartialEq for Ends {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Ends {}
 
 impl Scopes {
     /// Reads scopes from the named claims of the payload. A scope claim of the wrong type
@@ -58,18 +107,19 @@ impl Scopes {
 
     /// The scopes.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts.zip(&self.ends).map(|(start, end)| self.text.get(start..*end).unwrap_or_default())
+        let ends = self.ends.as_slice();
+        let starts = std::iter::once(0).chain(ends.iter().copied());
+        starts.zip(ends).map(|(start, end)| self.text.get(start..*end).unwrap_or_default())
     }
 
     /// The number of scopes.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.ends.as_slice().len()
     }
 
     /// Whether no scope is granted.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.ends.as_slice().is_empty()
     }
 }
 
@@ -181,6 +231,20 @@ mod tests {
         assert_eq!(s.iter().collect::<Vec<_>>(), ["a", "b", "c"]);
         let p = json!({"scp": "x y"});
         assert_eq!(Scopes::from_payload(&p, &names(&["scope", "scp"])).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn many_scopes_keep_their_order_past_the_inline_ends() {
+        let many: Vec<String> = (0..20).map(|i| format!("s{i}")).collect();
+        let p = json!({"scope": many.join(" "), "scp": ["s3", "t"]});
+        let s = Scopes::from_payload(&p, &names(&["scope", "scp"])).unwrap();
+        let expected: Vec<&str> = many.iter().map(String::as_str).chain(["t"]).collect();
+        assert_eq!(s.iter().collect::<Vec<_>>(), expected);
+        assert_eq!(s.len(), 21);
+        assert!(s.contains("s19") && s.contains("t") && !s.contains("s20"));
+        // Equal whatever the storage.
+        let few: Scopes = ["a", "b"].into_iter().collect();
+        assert_eq!(few, Scopes::from_payload(&json!({"scope": "a b a"}), &names(&["scope"])).unwrap());
     }
 
     #[test]
