@@ -58,8 +58,8 @@ where
 /// The body-blind path: locate the token in headers and query, then validate it or reject.
 ///
 /// What can be decided at once ([`auth_core::Validator::decide`]: no token, a bad one, a token the
-/// verified-token cache knows) calls `inner`, the instance polled ready, or answers, here. Only a validation that must wait swaps a
-/// clone of `inner` in and keeps the ready instance for later.
+/// verified-token cache knows) calls `inner`, the instance polled ready, or answers, here. Only a
+/// validation that must wait swaps a clone of `inner` in and keeps the ready instance for later.
 pub(crate) fn dispatch<S, ReqBody, ResBody>(
     config: &Config,
     inner: &mut S,
