@@ -208,15 +208,17 @@ impl Validator {
     /// [`Stop::FetchKeys`] when there are none at hand.
     fn verify_with(&self, token: &str, keys: Option<Keys<'_>>) -> Result<Verified, Stop> {
         let inner = &*self.0;
-        let (mut header_buf, mut signature_buf) = ([0; HEADER_BYTES], [0; SIGNATURE_BYTES]);
+        let mut signature_buf = [0; SIGNATURE_BYTES];
         let jws = CompactJws::parse(token, inner.max_token_bytes, &mut signature_buf)?;
-        // A header text a verified token had is read from the memo; any other is decoded and read.
+        // A header text a verified token had is read from the memo; any other is decoded (into a
+        // buffer only set up then) and read.
         let known_headers = inner.known_headers.snapshot();
         let known = KnownHeaders::find(&known_headers, jws.header_text);
-        let (decoded, parsed);
+        let (mut header_buf, decoded, parsed);
         let (alg, kid, typ) = match known {
             Some(known) => (known.alg, known.kid.as_deref(), known.typ.as_deref()),
             None => {
+                header_buf = [0; HEADER_BYTES];
                 decoded = decode_header(jws.header_text, &mut header_buf)?;
                 parsed = JoseHeader::parse(&decoded)?;
                 (parsed.alg, parsed.kid.as_deref(), parsed.typ.as_deref())
