@@ -84,50 +84,24 @@ impl Validator {
     /// then claims. Nothing about the token's contents is judged before its signature is checked,
     /// except what is needed to find the key.
     pub async fn validate(&self, token: &str) -> Result<Claims, AuthError> {
-        if let Some(answer) = self.validate_cached(token) {
+        if let Some(answer) = self.cached_answer(token.as_bytes()) {
             return answer;
         }
         let inner = &*self.0;
-        let result = match self.verify(token).await {
-            Ok(verified) => {
-                if let Some(cache) = &inner.token_cache {
-                    cache.insert(
-                        token,
-                        &verified.claims,
-                        verified.issuer,
-                        &verified.key,
-                        verified.payload_len,
-                    );
-                }
-                Ok(verified.claims)
+        let result = self.verify(token).await.map(|verified| {
+            if let Some(cache) = &inner.token_cache {
+                cache.insert(token, &verified.claims, verified.issuer, &verified.key, verified.payload_len);
             }
-            Err(e) => Err(e),
-        };
+            verified.claims
+        });
         self.record(Path::Full, &result);
         result
     }
 
-    /// The answer of the verified-token cache alone, at once (no I/O, nothing to await): `Some`
-    /// when `token` is cached, with exactly what [`Validator::validate`] would answer; `None` when
-    /// the full path must run, so call [`Validator::validate`] then (it counts the miss).
-    ///
-    /// Adapters call it first so a token they have seen before costs no boxed future and no copy
-    /// of the token; `None` whenever the cache is off.
-    ///
-    /// ```
-    /// # async fn demo(validator: auth_core::Validator, token: &str) {
-    /// let answer = match validator.validate_cached(token) {
-    ///     Some(answer) => answer,
-    ///     None => validator.validate(token).await,
-    /// };
-    /// # let _ = answer; }
-    /// ```
-    pub fn validate_cached(&self, token: &str) -> Option<Result<Claims, AuthError>> {
-        self.cached_answer(token.as_bytes())
-    }
-
-    /// [`Validator::validate_cached`] for a token's bytes, whatever their syntax: only a token
-    /// verified before can be found.
+    /// The answer of the verified-token cache alone, at once (no I/O, nothing to await), for a
+    /// token's bytes whatever their syntax (only a token verified before can be found): `Some`
+    /// with exactly what [`Validator::validate`] would answer, `None` when the full path must
+    /// run (always, when the cache is off). [`Validator::decide`] asks it first.
     pub(crate) fn cached_answer(&self, token: &[u8]) -> Option<Result<Claims, AuthError>> {
         let inner = &*self.0;
         let cache = inner.token_cache.as_ref()?;
@@ -193,10 +167,10 @@ impl Validator {
         &self,
         token: &str,
         issuer: usize,
-        kid: Option<KeyId>,
+        kid: Option<String>,
     ) -> Result<Verified, AuthError> {
         let issuer_keys = self.0.issuers.get(issuer).ok_or(TokenProblem::UnknownIssuer)?;
-        let keys = issuer_keys.keys_for(kid.as_ref().map(KeyId::as_str)).await?;
+        let keys = issuer_keys.keys_for(kid.as_deref()).await?;
         self.verify_with(token, Some(keys)).map_err(|stop| match stop {
             Stop::Failed(e) => e,
             // Not reached: given keys, the path never stops for more.
@@ -238,7 +212,7 @@ impl Validator {
             Some(keys) => keys,
             None => issuer
                 .keys_now(kid)
-                .ok_or_else(|| Stop::FetchKeys { issuer: issuer_index, kid: kid.map(KeyId::new) })?,
+                .ok_or_else(|| Stop::FetchKeys { issuer: issuer_index, kid: kid.map(str::to_owned) })?,
         };
 
         let key = {
@@ -249,6 +223,7 @@ impl Validator {
             let key = candidates.find(|k| k.verify(alg, signing_input, &signature));
             Arc::clone(key.ok_or(TokenProblem::BadSignature)?)
         };
+        // The snapshot is not needed past the signature: let it go before the claims work.
         drop(keys);
 
         // Everything the payload is read for, before the registered claims take its text; the
@@ -329,44 +304,13 @@ enum Stop {
     /// with the token's `kid` (which may be a rotation).
     FetchKeys {
         issuer: usize,
-        kid: Option<KeyId>,
+        kid: Option<String>,
     },
 }
 
 impl<E: Into<AuthError>> From<E> for Stop {
     fn from(e: E) -> Self {
         Stop::Failed(e.into())
-    }
-}
-
-/// The token's `kid`, kept while the keys are awaited: inline when short (key ids are UUIDs or
-/// thumbprints, 36–43 bytes), so the common case costs no allocation.
-enum KeyId {
-    Inline([u8; KeyId::INLINE], u8),
-    Heap(String),
-}
-
-impl KeyId {
-    const INLINE: usize = 64;
-
-    fn new(kid: &str) -> Self {
-        let mut inline = [0; Self::INLINE];
-        match inline.get_mut(..kid.len()) {
-            Some(slot) => {
-                slot.copy_from_slice(kid.as_bytes());
-                KeyId::Inline(inline, kid.len() as u8)
-            }
-            None => KeyId::Heap(kid.to_owned()),
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        match self {
-            KeyId::Inline(bytes, len) => {
-                bytes.get(..usize::from(*len)).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default()
-            }
-            KeyId::Heap(kid) => kid,
-        }
     }
 }
 
@@ -378,19 +322,5 @@ impl fmt::Debug for Validator {
             .field("profile", &self.0.profile)
             .field("audiences", &self.0.audiences)
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::KeyId;
-
-    #[test]
-    fn key_ids_read_back_whatever_their_length() {
-        for kid in ["", "k1", &"é".repeat(32), &"x".repeat(64), &"y".repeat(65), &"z".repeat(500)] {
-            assert_eq!(KeyId::new(kid).as_str(), kid);
-        }
-        assert!(matches!(KeyId::new(&"x".repeat(64)), KeyId::Inline(..)));
-        assert!(matches!(KeyId::new(&"x".repeat(65)), KeyId::Heap(_)));
     }
 }

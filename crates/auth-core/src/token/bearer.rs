@@ -55,7 +55,7 @@ pub(crate) fn checked_b64token(token: &[u8]) -> Result<&str, AuthError> {
 /// Runs on every request over the whole token (near a kilobyte for an RSA-signed JWT): each
 /// byte's test is branch-free and a block of 32 bytes is judged at once, so the compiler checks
 /// them with vector instructions instead of branching on each byte.
-pub(crate) fn is_b64token(token: &[u8]) -> bool {
+fn is_b64token(token: &[u8]) -> bool {
     let body_end = token.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
     let body = &token[..body_end];
     let blocks = body.chunks_exact(32);

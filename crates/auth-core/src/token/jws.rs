@@ -15,7 +15,8 @@ pub(crate) const HEADER_BYTES: usize = 512;
 /// signature is decoded on the heap.
 pub(crate) const SIGNATURE_BYTES: usize = 512;
 
-/// A compact JWS taken apart: the signing input, the decoded header, payload and signature.
+/// A compact JWS taken apart: the signing input, the header's text, the decoded payload and
+/// signature.
 #[derive(Debug)]
 pub(crate) struct CompactJws<'t, 's> {
     /// `base64url(header) "." base64url(payload)`: what the signature covers.

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use crate::error::{AuthError, RequestProblem};
-use crate::token::bearer::{bearer_credentials, is_b64token};
+use crate::token::bearer::{bearer_credentials, checked_b64token};
 use crate::token::found::FoundToken;
 
 /// What an adapter shows the locator of a request: header values and the raw query string.
@@ -244,14 +244,12 @@ fn access_token_field(input: &[u8]) -> Result<Option<Cow<'_, str>>, AuthError> {
     Ok(token)
 }
 
+/// A token from the query, a form field or a cookie: not empty, and `b64token` text as a header's.
 fn checked(token: &str) -> Result<&str, AuthError> {
     if token.is_empty() {
-        Err(RequestProblem::EmptyCredentials.into())
-    } else if !is_b64token(token.as_bytes()) {
-        Err(RequestProblem::MalformedAuthorization.into())
-    } else {
-        Ok(token)
+        return Err(RequestProblem::EmptyCredentials.into());
     }
+    checked_b64token(token.as_bytes())
 }
 
 #[cfg(test)]
