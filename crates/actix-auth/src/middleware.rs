@@ -1,6 +1,5 @@
 //! [`Auth`]: the actix-web middleware that validates the access token of every request.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::future::{Ready, ready};
 use std::rc::Rc;
@@ -311,20 +310,24 @@ fn find<'r>(
 }
 
 /// For a form-encoded request when form bodies are inspected: reads the body (handed on to the
-/// handler unchanged), locates the one token among the body and the head, validates it. `Ok(None)`
-/// for an anonymous request the optional mode lets through.
+/// handler unchanged), locates the one token among the body and the head, and decides on it as
+/// the body-blind path does ([`Validator::decide`]). `Ok(None)` for an anonymous request the
+/// optional mode lets through.
 async fn authenticate_form(config: &Config, req: &mut ServiceRequest) -> Result<Option<Claims>, AuthError> {
     let max_bytes = config.form_limit.unwrap_or(auth_core::DEFAULT_FORM_BODY_LIMIT);
     let body = read_form(req, max_bytes).await?;
-    let token =
-        config.locator.locate_with_form(&HeadParts(req.head()), Some(&body[..]))?.map(Cow::into_owned);
-    // The handler reads the very same bytes.
+    let head = HeadParts(req.head());
+    let found = config.locator.find_with_form(&head, Some(&body[..]))?;
+    let token = match config.validator.decide(found, config.optional) {
+        Decision::Now(answer) => {
+            // The handler reads the very same bytes.
+            req.set_payload(Payload::from(body));
+            return answer;
+        }
+        Decision::Validate(token) => token.into_owned(),
+    };
     req.set_payload(Payload::from(body));
-    match token {
-        Some(token) => config.validator.validate(&token).await.map(Some),
-        None if config.optional => Ok(None),
-        None => Err(AuthError::MissingToken),
-    }
+    config.validator.validate(&token).await.map(Some)
 }
 
 /// Buffers the request body, at most `max_bytes`.

@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use auth_core::{AuthError, RequestProblem, is_form_urlencoded};
+use auth_core::{AuthError, Decision, RequestProblem, is_form_urlencoded};
 use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body::Body;
@@ -155,12 +155,13 @@ where
         let inner = std::mem::replace(&mut self.inner, clone);
         let context = AuthContext { renderer: self.config.renderer.clone(), grpc: is_grpc(req.headers()) };
         let preparation = prepare(Arc::clone(&self.config), self.max_bytes, req);
-        ResponseFuture::preparing(preparation, inner, context, self.config.optional)
+        ResponseFuture::preparing(preparation, inner, context)
     }
 }
 
-/// Buffers the form body, locates the one token among all methods, validates it, and rebuilds
-/// the request from the same bytes.
+/// Buffers the form body, locates the one token among all methods, decides on it as the
+/// body-blind path does ([`auth_core::Validator::decide`]), and rebuilds the request from the
+/// same bytes.
 fn prepare<B>(config: Arc<Config>, max_bytes: usize, req: Request<B>) -> Preparation<B>
 where
     B: Body + From<Bytes> + Send + 'static,
@@ -177,10 +178,10 @@ where
             }
         };
         let located = HttpParts::new(&parts.headers, &parts.uri);
-        let token = config.locate(&located, Some(&bytes))?;
-        let claims = match token {
-            Some(token) => Some(config.validator.validate(&token).await?),
-            None => None,
+        let found = config.find(&located, Some(&bytes))?;
+        let claims = match config.validator.decide(found, config.optional) {
+            Decision::Now(answer) => answer?,
+            Decision::Validate(token) => Some(config.validator.validate(&token).await?),
         };
         Ok::<_, AuthError>((Request::from_parts(parts, B::from(bytes)), claims))
     })

@@ -18,7 +18,7 @@ use crate::context::AuthContext;
 pub(crate) type Validation = Pin<Box<dyn Future<Output = Result<Claims, AuthError>> + Send>>;
 
 /// Reading a form body, locating and validating its token, then rebuilding the request with the
-/// same bytes: `None` claims when the request carries no credentials.
+/// same bytes: `None` claims for an anonymous request the optional mode lets through.
 pub(crate) type Preparation<B> =
     Pin<Box<dyn Future<Output = Result<(Request<B>, Option<Claims>), AuthError>> + Send>>;
 
@@ -74,7 +74,6 @@ pub(crate) struct Preparing<S, ReqBody> {
     preparation: Preparation<ReqBody>,
     inner: S,
     context: AuthContext,
-    optional: bool,
 }
 
 impl<S, ReqBody> ResponseFuture<S, ReqBody>
@@ -91,13 +90,8 @@ where
         ResponseFuture { state: State::Validating { waiting: Some(waiting) } }
     }
 
-    pub(crate) fn preparing(
-        preparation: Preparation<ReqBody>,
-        inner: S,
-        context: AuthContext,
-        optional: bool,
-    ) -> Self {
-        let preparing = Box::new(Preparing { preparation, inner, context, optional });
+    pub(crate) fn preparing(preparation: Preparation<ReqBody>, inner: S, context: AuthContext) -> Self {
+        let preparing = Box::new(Preparing { preparation, inner, context });
         ResponseFuture { state: State::Preparing { preparing: Some(preparing) } }
     }
 
@@ -146,18 +140,11 @@ where
                     let Some(p) = preparing else { return Poll::Ready(Ok(rejected(None))) };
                     let result = ready!(p.preparation.as_mut().poll(cx));
                     let Some(p) = preparing.take() else { return Poll::Ready(Ok(rejected(None))) };
-                    let Preparing { mut inner, context, optional, .. } = *p;
+                    let Preparing { mut inner, context, .. } = *p;
                     match result {
                         Ok((mut request, claims)) => {
-                            match claims {
-                                Some(claims) => {
-                                    request.extensions_mut().insert(claims);
-                                }
-                                None if optional => {}
-                                None => {
-                                    let response = context.error_response(&AuthError::MissingToken);
-                                    return Poll::Ready(Ok(rejected(Some(response))));
-                                }
+                            if let Some(claims) = claims {
+                                request.extensions_mut().insert(claims);
                             }
                             request.extensions_mut().insert(context);
                             State::Calling { future: inner.call(request) }

@@ -1,6 +1,5 @@
 //! [`AuthLayer`]: the configuration of the authentication middleware.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -53,17 +52,8 @@ pub type TokenExtractor =
 
 impl Config {
     /// The request's token: the custom extractor's answer when one is set, else the built-in
-    /// sources (header, and the configured cookie, query and form methods).
-    /// Borrowed from the request unless the custom extractor made it.
-    pub(crate) fn locate<'r>(
-        &self,
-        parts: &'r HttpParts<'r>,
-        form_body: Option<&'r [u8]>,
-    ) -> Result<Option<Cow<'r, str>>, AuthError> {
-        self.find(parts, form_body)?.map(FoundToken::check).transpose()
-    }
-
-    /// [`Config::locate`], the header token's syntax left for [`Validator::decide`] to check.
+    /// sources (header, and the configured cookie, query and form methods), borrowed from the
+    /// request; the header token's syntax is left for [`Validator::decide`] to check.
     pub(crate) fn find<'r>(
         &self,
         parts: &'r HttpParts<'r>,
