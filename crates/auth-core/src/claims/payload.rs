@@ -81,7 +81,8 @@ impl<'a> Payload<'a> {
         Payload::parse_with(json, |name| wanted.keeps(name))
     }
 
-    /// The same, `keeps` naming the members to keep besides the registered claims.
+    /// The same, `keeps` naming the members to keep besides the registered claims. The JOSE
+    /// header is read through it too, so both objects refuse a repeated member alike.
     pub(crate) fn parse_with(json: &'a str, keeps: impl Fn(&str) -> bool) -> Result<Self, TokenProblem> {
         let mut payload = Payload { slots: Default::default(), others: Vec::new() };
         payload.read(json, keeps).map_err(|Invalid| TokenProblem::Malformed)?;

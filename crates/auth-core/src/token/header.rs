@@ -6,8 +6,7 @@
 use std::borrow::Cow;
 
 use crate::algorithm::Algorithm;
-use crate::claims::Field;
-use crate::claims::json::{Invalid, Scanner};
+use crate::claims::{Field, Payload};
 use crate::error::TokenProblem;
 
 /// The parts of a JOSE header that matter for validation, borrowed from the decoded header
@@ -24,12 +23,12 @@ impl<'h> JoseHeader<'h> {
     /// `alg`, names an unknown algorithm or `none`, or carries any `crit` entry is refused: this
     /// validator understands no JWS extension, so by RFC 7515 §4.1.11 it must reject them all.
     ///
-    /// One pass of the JSON scanner, reading the four members it needs and skipping the others:
-    /// a typical header (`alg`, `kid`, `typ`) costs no allocation.
+    /// One pass over the JSON, read as every top-level object is ([`Payload::parse_with`]:
+    /// the same duplicate check): the four members are kept, any other is skipped.
     pub(crate) fn parse(bytes: &'h [u8]) -> Result<Self, TokenProblem> {
         let json = std::str::from_utf8(bytes).map_err(|_| TokenProblem::Malformed)?;
-        let members = read_members(json).map_err(|_| TokenProblem::Malformed)?;
-        match members.crit {
+        let members = Payload::parse_with(json, |name| matches!(name, "alg" | "kid" | "typ" | "crit"))?;
+        match members.get("crit") {
             None => {}
             Some(Field::Strings(names)) if !names.is_empty() => {
                 return Err(TokenProblem::UnsupportedCritical);
@@ -37,59 +36,16 @@ impl<'h> JoseHeader<'h> {
             // Empty, null or ill-typed `crit` is malformed per RFC 7515 §4.1.11.
             Some(_) => return Err(TokenProblem::Malformed),
         }
-        let string = |field| match field {
+        let string = |name| match members.get(name) {
             None => Ok(None),
-            Some(Field::Str(s)) => Ok(Some(s)),
+            Some(Field::Str(s)) => Ok(Some(s.clone())),
             Some(_) => Err(TokenProblem::Malformed),
         };
-        let alg = string(members.alg)?.ok_or(TokenProblem::Malformed)?;
-        let (kid, typ) = (string(members.kid)?, string(members.typ)?);
+        let alg = string("alg")?.ok_or(TokenProblem::Malformed)?;
+        let (kid, typ) = (string("kid")?, string("typ")?);
         let alg = Algorithm::from_header(&alg).ok_or(TokenProblem::AlgorithmNotAllowed)?;
         Ok(JoseHeader { alg, kid, typ })
     }
-}
-
-/// The header members validation reads, as found.
-#[derive(Default)]
-struct Members<'h> {
-    alg: Option<Field<'h>>,
-    kid: Option<Field<'h>>,
-    typ: Option<Field<'h>>,
-    crit: Option<Field<'h>>,
-}
-
-/// Reads the header object: the four members kept, any other skipped; any name twice is invalid.
-fn read_members(json: &str) -> Result<Members<'_>, Invalid> {
-    let mut members = Members::default();
-    // Other names, for the duplicate check: most headers have none.
-    let mut others: Vec<Cow<'_, str>> = Vec::new();
-    let mut scanner = Scanner::new(json);
-    let mut more = scanner.open_object()?;
-    while more {
-        let name = scanner.name()?;
-        let slot = match &*name {
-            "alg" => &mut members.alg,
-            "kid" => &mut members.kid,
-            "typ" => &mut members.typ,
-            "crit" => &mut members.crit,
-            _ => {
-                if others.contains(&name) {
-                    return Err(Invalid);
-                }
-                others.push(name);
-                scanner.skip()?;
-                more = scanner.next_member()?;
-                continue;
-            }
-        };
-        if slot.is_some() {
-            return Err(Invalid);
-        }
-        *slot = Some(scanner.field()?);
-        more = scanner.next_member()?;
-    }
-    scanner.end()?;
-    Ok(members)
 }
 
 #[cfg(test)]
