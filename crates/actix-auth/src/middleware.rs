@@ -246,7 +246,7 @@ where
                     let (token, service) = (token.into_owned(), Rc::clone(&self.service));
                     let validator = config.validator.clone();
                     return Box::pin(async move {
-                        let answer = validator.validate(&token).await.map(Some);
+                        let answer = validator.validate_in_full(&token).await.map(Some);
                         respond(&*service, req, context, answer).await
                     });
                 }
@@ -327,7 +327,7 @@ async fn authenticate_form(config: &Config, req: &mut ServiceRequest) -> Result<
         Decision::Validate(token) => token.into_owned(),
     };
     req.set_payload(Payload::from(body));
-    config.validator.validate(&token).await.map(Some)
+    config.validator.validate_in_full(&token).await.map(Some)
 }
 
 /// Buffers the request body, at most `max_bytes`.

@@ -14,8 +14,8 @@ pub enum Decision<'r> {
     /// Decided at once: the verified claims (`None` for a request without credentials that the
     /// route lets in anonymously), or why the request is refused.
     Now(Result<Option<Claims>, AuthError>),
-    /// This token must be validated in full: [`Validator::validate`] it (copy it first if the
-    /// request must move).
+    /// This token must be validated in full: [`Validator::validate_in_full`] it (copy it first
+    /// if the request must move); the verified-token cache was asked already.
     Validate(Cow<'r, str>),
 }
 
@@ -39,7 +39,7 @@ impl Validator {
     ///     let found = header_token.map(FoundToken::trusted);
     ///     let claims = match validator.decide(found, false) {
     ///         Decision::Now(answer) => answer?,
-    ///         Decision::Validate(token) => Some(validator.validate(&token).await?),
+    ///         Decision::Validate(token) => Some(validator.validate_in_full(&token).await?),
     ///     };
     ///     println!("caller: {:?}", claims.as_ref().and_then(|c| c.registered().sub()));
     ///     Ok(())

@@ -87,6 +87,14 @@ impl Validator {
         if let Some(answer) = self.cached_answer(token.as_bytes()) {
             return answer;
         }
+        self.validate_in_full(token).await
+    }
+
+    /// The full path of [`Validator::validate`], without asking the verified-token cache first
+    /// (a valid token still enters it): for a token [`Validator::decide`] answered
+    /// [`Decision::Validate`](crate::Decision::Validate) for, whose cache lookup was just made.
+    /// Its answer is the one [`Validator::validate`] gives.
+    pub async fn validate_in_full(&self, token: &str) -> Result<Claims, AuthError> {
         let inner = &*self.0;
         let result = self.verify(token).await.map(|verified| {
             if let Some(cache) = &inner.token_cache {

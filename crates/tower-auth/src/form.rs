@@ -181,7 +181,7 @@ where
         let found = config.find(&located, Some(&bytes))?;
         let claims = match config.validator.decide(found, config.optional) {
             Decision::Now(answer) => answer?,
-            Decision::Validate(token) => Some(config.validator.validate(&token).await?),
+            Decision::Validate(token) => Some(config.validator.validate_in_full(&token).await?),
         };
         Ok::<_, AuthError>((Request::from_parts(parts, B::from(bytes)), claims))
     })

@@ -85,7 +85,7 @@ where
         Decision::Now(Err(e)) => ResponseFuture::reject(context.error_response(&e)),
         Decision::Validate(token) => {
             let (validator, token) = (config.validator.clone(), token.into_owned());
-            let validation = Box::pin(async move { validator.validate(&token).await });
+            let validation = Box::pin(async move { validator.validate_in_full(&token).await });
             let clone = inner.clone();
             let ready = std::mem::replace(inner, clone);
             ResponseFuture::validating(validation, ready, req, context)
