@@ -1,10 +1,10 @@
 //! What `#[derive(Claims)]` generates calls into: the rejections of
 //! [`Claims<T>`](struct@crate::Claims) around auth-core's
-//! [`derive_claims`](auth_core::requirements::derive_claims) (required claims, scope fields, serde).
+//! `auth_core::__private::derive_claims` (required claims, scope fields, serde).
 
 use actix_web::{HttpMessage, HttpRequest};
+use auth_core::__private::{DeriveClaims, derive_claims};
 use auth_core::AuthError;
-use auth_core::requirements::{DeriveClaims, derive_claims};
 
 use crate::extract::{AuthRejection, lookup};
 

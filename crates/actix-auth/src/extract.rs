@@ -1,6 +1,6 @@
-//! actix-web extractors for the claims the [`Auth`](crate::Auth) middleware verified.
+//! actix-web extractors for the claims the [`AuthLayer`](crate::AuthLayer) middleware verified.
 //!
-//! actix's blanket `Option<T>` extractor turns *every* error into `None`, including "no `Auth`
+//! actix's blanket `Option<T>` extractor turns *every* error into `None`, including "no `AuthLayer`
 //! middleware" and "claims that do not fit `T`". [`OptionalClaims`] and [`OptionalVerified`]
 //! keep those as rejections and give `None` only for anonymous requests.
 
@@ -18,9 +18,9 @@ use crate::response::{AuthContext, misconfigured};
 
 /// The verified token's payload as your own type.
 ///
-/// Anonymous request (an optional [`Auth`](crate::Auth), no credentials): 401 with the
+/// Anonymous request (an optional [`AuthLayer`](crate::AuthLayer), no credentials): 401 with the
 /// middleware's challenge; use [`OptionalClaims`] to accept those. A payload that does not fit
-/// `T`: 401 `invalid_token` (the mismatch is logged). No `Auth` in front: 500, logged.
+/// `T`: 401 `invalid_token` (the mismatch is logged). No `AuthLayer` in front: 500, logged.
 ///
 /// ```
 /// use actix_auth::{Claims, OptionalClaims};
@@ -50,8 +50,8 @@ impl<T> Claims<T> {
     }
 }
 
-/// Like [`Claims`](struct@Claims), but `None` for anonymous requests (an optional [`Auth`](crate::Auth) let
-/// them through). Claims that do not fit `T` and a missing `Auth` are still rejections — unlike
+/// Like [`Claims`](struct@Claims), but `None` for anonymous requests (an optional [`AuthLayer`](crate::AuthLayer) let
+/// them through). Claims that do not fit `T` and a missing `AuthLayer` are still rejections — unlike
 /// `Option<Claims<T>>`, which actix turns into `None` on any error.
 #[derive(Debug, Clone)]
 pub struct OptionalClaims<T>(pub Option<T>);
@@ -69,12 +69,12 @@ impl<T> OptionalClaims<T> {
 #[derive(Debug, Clone)]
 pub struct Verified(pub auth_core::Claims);
 
-/// Like [`Verified`], but `None` for anonymous requests; a missing [`Auth`](crate::Auth) is
+/// Like [`Verified`], but `None` for anonymous requests; a missing [`AuthLayer`](crate::AuthLayer) is
 /// still a 500.
 #[derive(Debug, Clone)]
 pub struct OptionalVerified(pub Option<auth_core::Claims>);
 
-/// Why an extractor or a scope check refused a request. Renders as the [`Auth`](crate::Auth)
+/// Why an extractor or a scope check refused a request. Renders as the [`AuthLayer`](crate::AuthLayer)
 /// middleware renders its own rejections ([`ResponseError`]), so `?` in a handler returning
 /// `Result<_, actix_web::Error>` answers correctly.
 #[derive(Debug)]
@@ -94,7 +94,7 @@ impl AuthRejection {
         AuthRejection { kind: Kind::Auth { error, context } }
     }
 
-    /// The authentication error, `None` when the `Auth` middleware is missing (a server error).
+    /// The authentication error, `None` when the `AuthLayer` middleware is missing (a server error).
     pub fn auth_error(&self) -> Option<&AuthError> {
         match &self.kind {
             Kind::Auth { error, .. } => Some(error),
@@ -107,7 +107,7 @@ impl fmt::Display for AuthRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             Kind::MiddlewareMissing => {
-                f.write_str("no actix_auth::Auth middleware is mounted in front of this handler")
+                f.write_str("no actix_auth::AuthLayer middleware is mounted in front of this handler")
             }
             Kind::Auth { error, .. } => fmt::Display::fmt(error, f),
         }
@@ -120,7 +120,7 @@ impl ResponseError for AuthRejection {
     fn status_code(&self) -> StatusCode {
         let status = match &self.kind {
             Kind::MiddlewareMissing => 500,
-            Kind::Auth { error, .. } => error.challenge(None).status,
+            Kind::Auth { error, .. } => error.status(),
         };
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
@@ -144,8 +144,8 @@ pub(crate) fn lookup(
         None => {
             tracing::error!(
                 extractor = what,
-                "no actix_auth::Auth middleware in front of this handler (wrap the app, scope, resource \
-                 or route with `Auth`, registered after `RequireScopes`); answering 500"
+                "no actix_auth::AuthLayer middleware in front of this handler (wrap the app, scope, resource \
+                 or route with `AuthLayer`, registered after `RequireScopesLayer`); answering 500"
             );
             Err(AuthRejection { kind: Kind::MiddlewareMissing })
         }

@@ -2,15 +2,15 @@
 //! Connect access tokens with [`auth_core::Validator`] — the same validator, extraction rules and
 //! RFC 6750 answers as `tower-auth`, in actix's own idioms.
 //!
-//! - [`Auth`] (a `Transform`, for `.wrap()`) finds the bearer token (the `Authorization` header;
+//! - [`AuthLayer`] (a `Transform`, for `.wrap()`) finds the bearer token (the `Authorization` header;
 //!   optionally a cookie, the `access_token` query parameter, or — with
-//!   [`Auth::inspect_form_body`] — the `access_token` field of a form body), validates it, and
+//!   [`AuthLayer::inspect_form_body`] — the `access_token` field of a form body), validates it, and
 //!   puts the verified [`auth_core::Claims`] in the request extensions. Failures are answered as
 //!   RFC 6750 says: 401 with `WWW-Authenticate: Bearer realm=…`, 400 `invalid_request`, 503 with
-//!   `Retry-After` when keys cannot be fetched; [`Auth::optional`] lets anonymous requests in.
-//!   [`Auth::extract_token_with`] replaces the built-in token sources, and
-//!   [`Auth::render_errors_with`] renders every rejection your way (status and challenge kept).
-//! - [`RequireScopes`] (`.wrap()` on an app, scope, resource or route) checks scopes, all-of or
+//!   `Retry-After` when keys cannot be fetched; [`AuthLayer::optional`] lets anonymous requests in.
+//!   [`AuthLayer::extract_token_with`] replaces the built-in token sources, and
+//!   [`AuthLayer::render_errors_with`] renders every rejection your way (status and challenge kept).
+//! - [`RequireScopesLayer`] (`.wrap()` on an app, scope, resource or route) checks scopes, all-of or
 //!   any-of: 403 `insufficient_scope` naming them. [`check_scopes`] makes the same check in code.
 //! - Extractors: [`Claims<T>`](struct@Claims) (your own serde type), [`OptionalClaims<T>`](OptionalClaims)
 //!   (`None` for anonymous requests, still a rejection for anything else), [`Verified`] and
@@ -18,16 +18,16 @@
 //!
 //! # Mounting
 //!
-//! - actix runs the middleware registered **last** first: `.wrap(RequireScopes::…)` then
-//!   `.wrap(Auth::new(v))`. Without an `Auth` in front, scope checks and extractors answer 500
+//! - actix runs the middleware registered **last** first: `.wrap(RequireScopesLayer::…)` then
+//!   `.wrap(AuthLayer::new(v))`. Without an `AuthLayer` in front, scope checks and extractors answer 500
 //!   and log an error: a mounting mistake never opens a route.
 //! - Wrap scopes, resources or routes rather than the whole `App` when unknown paths must keep
-//!   answering 404: an `App`-wide `Auth` also guards the default service.
+//!   answering 404: an `App`-wide `AuthLayer` also guards the default service.
 //! - actix-web's `Logger` does not log request headers by default; if you add a format that
 //!   does (`%{Authorization}i`), the token ends up in logs. Do not.
 //!
 //! ```no_run
-//! use actix_auth::{Auth, Claims, RequireScopes};
+//! use actix_auth::{AuthLayer, Claims, RequireScopesLayer};
 //! use actix_web::{App, HttpResponse, HttpServer, web};
 //! use auth_core::{Algorithm, IssuerConfig, StaticKey, Validator};
 //!
@@ -51,10 +51,10 @@
 //! HttpServer::new(move || {
 //!     App::new().service(
 //!         web::resource("/pets")
-//!             .route(web::get().to(list_pets).wrap(RequireScopes::all(["pets:read"])))
-//!             .route(web::post().to(HttpResponse::Created).wrap(RequireScopes::all(["pets:write"])))
+//!             .route(web::get().to(list_pets).wrap(RequireScopesLayer::all(["pets:read"])))
+//!             .route(web::post().to(HttpResponse::Created).wrap(RequireScopesLayer::all(["pets:write"])))
 //!             // Registered last, so it runs first.
-//!             .wrap(Auth::new(validator.clone())),
+//!             .wrap(AuthLayer::new(validator.clone())),
 //!     )
 //! })
 //! .bind("127.0.0.1:3000")?
@@ -77,9 +77,9 @@ mod scoped;
 
 pub use auth_core;
 pub use extract::{AuthRejection, Claims, OptionalClaims, OptionalVerified, Verified};
-pub use middleware::{Auth, AuthMiddleware, TokenExtractor};
+pub use middleware::{AuthLayer, AuthService, TokenExtractor};
 pub use response::{AuthContext, challenge_response};
-pub use scope::{RequireScopes, RequireScopesMiddleware, check_scopes};
+pub use scope::{RequireScopesLayer, RequireScopesService, check_scopes};
 pub use scoped::{ScopeSet, Scoped};
 
 #[cfg(feature = "macros")]
@@ -120,6 +120,6 @@ pub mod __private {
     pub use crate::extract::AuthRejection as Error;
     pub use actix_web::dev::Payload;
     pub use actix_web::{FromRequest, HttpRequest};
-    pub use auth_core::requirements::{DeriveClaims, validate_scopes};
+    pub use auth_core::__private::{DeriveClaims, validate_scopes};
     pub use std::future::{Ready, ready};
 }

@@ -1,4 +1,4 @@
-//! [`Auth`]: the actix-web middleware that validates the access token of every request.
+//! [`AuthLayer`]: the actix-web middleware that validates the access token of every request.
 
 use std::fmt;
 use std::future::{Ready, ready};
@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse};
-use auth_core::token::FoundToken;
 use auth_core::{
-    AuthError, Challenge, Claims, CredentialSources, Decision, RequestProblem, TokenLocator, Validator,
+    AuthError, Authenticated, Authentication, Authenticator, Credential, CredentialSources, Outcome,
+    Rejection, RequestProblem, Validator,
 };
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -22,20 +23,20 @@ use crate::response::{AuthContext, RenderFn};
 /// Validates the access token of every request it wraps with an [`auth_core::Validator`]: on
 /// success the verified [`auth_core::Claims`] (and an [`AuthContext`]) are put in the request
 /// extensions, where the [`Claims`](struct@crate::Claims) / [`Verified`](crate::Verified) extractors
-/// and [`RequireScopes`](crate::RequireScopes) find them; otherwise the request is answered with
+/// and [`RequireScopesLayer`](crate::RequireScopesLayer) find them; otherwise the request is answered with
 /// the RFC 6750 challenge rendered by auth-core — the answers `tower-auth` gives, byte for byte.
 ///
 /// Works with `App::wrap`, `web::scope(..).wrap(..)`, `web::resource(..).wrap(..)` and
 /// `Route::wrap`. With actix, the middleware registered **last** runs **first**: add
-/// `RequireScopes` before `Auth` (`.wrap(RequireScopes::all([..])).wrap(Auth::new(v))`).
+/// `RequireScopesLayer` before `AuthLayer` (`.wrap(RequireScopesLayer::all([..])).wrap(AuthLayer::new(v))`).
 /// Wrap resources or scopes rather than the whole `App` if unknown paths must still answer 404
-/// (an `App`-wide `Auth` also wraps the default service, so they would answer 401).
+/// (an `App`-wide `AuthLayer` also wraps the default service, so they would answer 401).
 ///
 /// Validation is asynchronous and never blocks a worker; the JWKS refresh runs as a tokio task on
 /// the worker's (tokio-based) actix runtime. Cheap to clone: the configuration is shared.
 ///
 /// ```
-/// use actix_auth::Auth;
+/// use actix_auth::AuthLayer;
 /// use auth_core::{Algorithm, CredentialSources, DEFAULT_FORM_BODY_LIMIT, IssuerConfig, StaticKey, Validator};
 ///
 /// # fn demo() -> Result<(), auth_core::ConfigError> {
@@ -44,52 +45,44 @@ use crate::response::{AuthContext, RenderFn};
 ///     .algorithms([Algorithm::HS256])
 ///     .audience("petstore")
 ///     .build()?;
-/// let auth = Auth::new(validator)
+/// let auth = AuthLayer::new(validator)
 ///     .optional()
 ///     .credential_sources(CredentialSources::default().with_cookie("access_token"))
 ///     .inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
 /// # let _ = auth; Ok(()) }
 /// ```
 #[derive(Clone)]
-pub struct Auth {
+pub struct AuthLayer {
     config: Arc<Config>,
 }
 
 #[derive(Clone)]
 struct Config {
-    validator: Validator,
-    locator: TokenLocator,
+    authenticator: Authenticator,
     custom: Option<TokenExtractor>,
-    optional: bool,
-    form_limit: Option<usize>,
-    realm: Option<Arc<str>>,
     renderer: Option<Arc<RenderFn>>,
 }
 
-/// A user-supplied way to find the token in a request (see [`Auth::extract_token_with`]).
+/// A user-supplied way to find the token in a request (see [`AuthLayer::extract_token_with`]).
 pub type TokenExtractor = Arc<dyn Fn(&HttpRequest) -> Result<Option<String>, AuthError> + Send + Sync>;
 
-impl Auth {
+impl AuthLayer {
     /// A middleware requiring a valid token on every request, read from the `Authorization` header.
     pub fn new(validator: Validator) -> Self {
-        let realm = validator.realm().map(Arc::from);
-        let config = Config {
-            validator,
-            locator: TokenLocator::default(),
-            custom: None,
-            optional: false,
-            form_limit: None,
-            realm,
-            renderer: None,
-        };
-        Auth { config: Arc::new(config) }
+        AuthLayer::from_authenticator(Authenticator::new(validator))
+    }
+
+    /// A middleware with this pipeline configuration (shared with `tower-auth`'s): its credential
+    /// sources, optional mode, form-body limit and target rules.
+    pub fn from_authenticator(authenticator: Authenticator) -> Self {
+        AuthLayer { config: Arc::new(Config { authenticator, custom: None, renderer: None }) }
     }
 
     /// Lets requests without any credentials through, without claims (handlers see
     /// [`OptionalClaims`](crate::OptionalClaims) as `None`). Requests with bad or malformed
     /// credentials are still rejected: a broken token is never silently treated as anonymous.
     pub fn optional(self) -> Self {
-        self.map(|c| c.optional = true)
+        self.map(|c| c.authenticator = c.authenticator.clone().optional())
     }
 
     /// Also accept the token from a cookie or the `access_token` query parameter. A token sent
@@ -97,7 +90,7 @@ impl Auth {
     /// ([`CredentialSources::with_form`]) needs the body: it takes effect only with
     /// [`inspect_form_body`](Self::inspect_form_body).
     pub fn credential_sources(self, sources: CredentialSources) -> Self {
-        self.map(|c| c.locator = TokenLocator::new(sources))
+        self.map(|c| c.authenticator = c.authenticator.clone().credential_sources(sources))
     }
 
     /// Also reads `application/x-www-form-urlencoded` bodies (content-type compared
@@ -108,16 +101,17 @@ impl Auth {
     /// token only when [`CredentialSources::form`] is on. A larger body, or one that fails to
     /// arrive, is 400 `invalid_request` too. Other content types are never buffered.
     pub fn inspect_form_body(self, max_bytes: usize) -> Self {
-        self.map(|c| c.form_limit = Some(max_bytes))
+        self.map(|c| c.authenticator = c.authenticator.clone().inspect_form_body(max_bytes))
     }
 
     /// Renders rejections with `f` (a `problem+json` body, say), given the error and its default
-    /// [`Challenge`]: the middleware's own, and those of [`RequireScopes`](crate::RequireScopes),
+    /// [`Rejection`]: the middleware's own, and those of [`RequireScopesLayer`](crate::RequireScopesLayer),
     /// [`check_scopes`](crate::check_scopes) and the extractors behind it. The status and the
-    /// `WWW-Authenticate` / `Retry-After` headers are kept unless `f` sets them: a response left
-    /// at `200 OK` gets the challenge's status. [`challenge_response`](crate::challenge_response)
-    /// is the default rendering to start from. (A missing `Auth` is still the plain 500: there
-    /// is no `Auth` to ask.)
+    /// `WWW-Authenticate` / `Retry-After` (and extra) headers are kept unless `f` sets them: a
+    /// response left at `200 OK` gets the rejection's status ([`Rejection::fill_in`], the rule
+    /// `tower-auth` applies too). [`challenge_response`](crate::challenge_response)
+    /// is the default rendering to start from. (A missing `AuthLayer` is still the plain 500: there
+    /// is no `AuthLayer` to ask.)
     ///
     /// ```
     /// use actix_web::HttpResponse;
@@ -126,17 +120,17 @@ impl Auth {
     /// #     .issuer(IssuerConfig::static_keys("internal", [StaticKey::hmac(vec![7; 32])]))
     /// #     .algorithms([Algorithm::HS256]).audience("petstore").build().unwrap();
     ///
-    /// let auth = actix_auth::Auth::new(validator).render_errors_with(|error, challenge| {
-    ///     // Status and WWW-Authenticate are filled in from `challenge`.
+    /// let auth = actix_auth::AuthLayer::new(validator).render_errors_with(|error, rejection| {
+    ///     // Status and WWW-Authenticate are filled in from `rejection`.
     ///     HttpResponse::Ok()
     ///         .content_type("application/problem+json")
-    ///         .body(format!(r#"{{"title":"{}","status":{}}}"#, error.reason(), challenge.status))
+    ///         .body(format!(r#"{{"title":"{}","status":{}}}"#, error.reason(), rejection.status()))
     /// });
     /// # let _ = auth;
     /// ```
     pub fn render_errors_with<F>(self, f: F) -> Self
     where
-        F: Fn(&AuthError, Challenge) -> HttpResponse + Send + Sync + 'static,
+        F: Fn(&AuthError, &Rejection) -> HttpResponse + Send + Sync + 'static,
     {
         self.map(|c| c.renderer = Some(Arc::new(f)))
     }
@@ -152,7 +146,7 @@ impl Auth {
     /// # let validator = Validator::builder()
     /// #     .issuer(IssuerConfig::static_keys("internal", [StaticKey::hmac(vec![7; 32])]))
     /// #     .algorithms([Algorithm::HS256]).audience("petstore").build().unwrap();
-    /// let auth = actix_auth::Auth::new(validator).extract_token_with(|req| {
+    /// let auth = actix_auth::AuthLayer::new(validator).extract_token_with(|req| {
     ///     Ok(req.headers().get("x-access-token").and_then(|v| v.to_str().ok()).map(str::to_owned))
     /// });
     /// # let _ = auth;
@@ -166,59 +160,61 @@ impl Auth {
 
     /// The validator.
     pub fn validator(&self) -> &Validator {
-        &self.config.validator
+        self.config.authenticator.validator()
+    }
+
+    /// The pipeline configuration.
+    pub fn authenticator(&self) -> &Authenticator {
+        &self.config.authenticator
     }
 
     fn map(self, f: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::clone(&self.config);
         f(&mut config);
-        Auth { config: Arc::new(config) }
+        AuthLayer { config: Arc::new(config) }
     }
 }
 
-impl fmt::Debug for Auth {
+impl fmt::Debug for AuthLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.config;
-        f.debug_struct("Auth")
-            .field("validator", &c.validator)
-            .field("sources", c.locator.sources())
+        f.debug_struct("AuthLayer")
+            .field("authenticator", &c.authenticator)
             .field("custom_extractor", &c.custom.is_some())
-            .field("optional", &c.optional)
-            .field("form_limit", &c.form_limit)
             .field("custom_renderer", &c.renderer.is_some())
             .finish()
     }
 }
 
-impl<S, B> Transform<S, ServiceRequest> for Auth
+impl<S, B> Transform<S, ServiceRequest> for AuthLayer
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = AuthMiddleware<S>;
+    type Transform = AuthService<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(AuthMiddleware { service: Rc::new(service), config: Arc::clone(&self.config) }))
+        ready(Ok(AuthService { service: Rc::new(service), config: Arc::clone(&self.config) }))
     }
 }
 
-/// The service built by [`Auth`] around the wrapped service.
-pub struct AuthMiddleware<S> {
+/// The service built by [`AuthLayer`] around the wrapped service.
+pub struct AuthService<S> {
     service: Rc<S>,
     config: Arc<Config>,
 }
 
-impl<S> fmt::Debug for AuthMiddleware<S> {
+impl<S> fmt::Debug for AuthService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthMiddleware").finish_non_exhaustive()
+        f.debug_struct("AuthService").finish_non_exhaustive()
     }
 }
 
-impl<S, B> Service<ServiceRequest> for AuthMiddleware<S>
+impl<S, B> Service<ServiceRequest> for AuthService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
@@ -231,103 +227,99 @@ where
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let config = &*self.config;
-        let context = AuthContext::new(config.realm.clone(), config.renderer.clone());
-        // Everything but a form body to read or a validation that must wait is decided here, so
-        // a token the verified-token cache knows costs no copy and no future of its own.
-        let reads_body = config.custom.is_none() && config.form_limit.is_some() && is_form(req.head());
-        let head = HeadParts(req.head());
-        let found = if reads_body { None } else { Some(find(config, &req, &head)) };
-        let now = match found {
-            None => None,
-            Some(Err(e)) => Some(Err(e)),
-            Some(Ok(found)) => match config.validator.decide(found, config.optional) {
-                Decision::Now(answer) => Some(answer),
-                Decision::Validate(token) => {
-                    let (token, service) = (token.into_owned(), Rc::clone(&self.service));
-                    let validator = config.validator.clone();
-                    return Box::pin(async move {
-                        let answer = validator.validate_in_full(&token).await.map(Some);
-                        respond(&*service, req, context, answer).await
-                    });
-                }
-            },
-        };
-        match now {
-            Some(answer) => respond(&*self.service, req, context, answer),
-            None => {
-                let (service, config) = (Rc::clone(&self.service), Arc::clone(&self.config));
-                Box::pin(async move {
-                    let answer = authenticate_form(&config, &mut req).await;
-                    respond(&*service, req, context, answer).await
-                })
+        let context = AuthContext::new(config.authenticator.clone(), config.renderer.clone());
+        // Everything but a form body to read or an authentication that must wait is decided
+        // here, so a token the verified-token cache knows costs no copy and no future of its own.
+        let reads_body = config.custom.is_none()
+            && config.authenticator.form_body_limit().is_some()
+            && is_form(req.head());
+        if reads_body {
+            let (service, config) = (Rc::clone(&self.service), Arc::clone(&self.config));
+            return Box::pin(async move {
+                let outcome = authenticate_form(&config, &mut req).await;
+                respond(&*service, req, context, outcome).await
+            });
+        }
+        match config.authenticate(&req, None) {
+            Authentication::Ready(outcome) => respond(&*self.service, req, context, outcome),
+            Authentication::Pending(pending) => {
+                let service = Rc::clone(&self.service);
+                Box::pin(async move { respond(&*service, req, context, pending.await).await })
             }
         }
     }
 }
 
-/// Calls `service` with the claims in the request's extensions, or answers the rejection.
+impl Config {
+    /// Runs the pipeline on a request's head (and the form body the form path read): the custom
+    /// extractor's token when one is set, else the built-in sources.
+    fn authenticate(&self, req: &ServiceRequest, form: Option<&[u8]>) -> Authentication {
+        let head = HeadParts { head: req.head(), form };
+        match &self.custom {
+            Some(extract) => {
+                let found = extract(req.request()).map(|token| token.map(Credential::bearer));
+                self.authenticator.authenticate_with(&head, found)
+            }
+            None => self.authenticator.authenticate(&head),
+        }
+    }
+}
+
+/// Calls `service` with what the pipeline learned in the request's extensions (and its response
+/// headers on the answer), or answers the rejection.
 fn respond<S, B: 'static>(
     service: &S,
     req: ServiceRequest,
     context: AuthContext,
-    answer: Result<Option<Claims>, AuthError>,
+    outcome: Outcome,
 ) -> LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     S::Future: 'static,
 {
-    match answer {
-        Ok(claims) => {
+    match outcome {
+        Ok(Authenticated { claims, binding, response_headers, .. }) => {
             {
                 let mut extensions = req.extensions_mut();
                 if let Some(claims) = claims {
                     extensions.insert(claims);
                 }
+                if let Some(binding) = binding {
+                    extensions.insert(binding);
+                }
                 extensions.insert(context);
             }
             let response = service.call(req);
-            Box::pin(async move { response.await.map(ServiceResponse::map_into_left_body) })
+            Box::pin(async move {
+                let mut response = response.await?;
+                for (name, value) in response_headers {
+                    if let Ok(value) = HeaderValue::from_str(&value) {
+                        response.headers_mut().append(HeaderName::from_static(name), value);
+                    }
+                }
+                Ok(response.map_into_left_body())
+            })
         }
-        Err(e) => {
-            let response = req.into_response(context.error_response(&e)).map_into_right_body();
+        Err(refusal) => {
+            let response = req.into_response(context.render(&refusal)).map_into_right_body();
             Box::pin(ready(Ok(response)))
         }
     }
 }
 
-/// The request's token from its head: the custom extractor's answer when one is set, else the
-/// configured sources (header, cookie, query), the header token's syntax left for
-/// [`Validator::decide`] to check.
-fn find<'r>(
-    config: &Config,
-    req: &ServiceRequest,
-    head: &'r HeadParts<'r>,
-) -> Result<Option<FoundToken<'r>>, AuthError> {
-    match &config.custom {
-        Some(extract) => Ok(extract(req.request())?.map(FoundToken::trusted)),
-        None => config.locator.find_with_form(head, None),
-    }
-}
-
 /// For a form-encoded request when form bodies are inspected: reads the body (handed on to the
-/// handler unchanged), locates the one token among the body and the head, and decides on it as
-/// the body-blind path does ([`Validator::decide`]). `Ok(None)` for an anonymous request the
-/// optional mode lets through.
-async fn authenticate_form(config: &Config, req: &mut ServiceRequest) -> Result<Option<Claims>, AuthError> {
-    let max_bytes = config.form_limit.unwrap_or(auth_core::DEFAULT_FORM_BODY_LIMIT);
-    let body = read_form(req, max_bytes).await?;
-    let head = HeadParts(req.head());
-    let found = config.locator.find_with_form(&head, Some(&body[..]))?;
-    let token = match config.validator.decide(found, config.optional) {
-        Decision::Now(answer) => {
-            // The handler reads the very same bytes.
-            req.set_payload(Payload::from(body));
-            return answer;
-        }
-        Decision::Validate(token) => token.into_owned(),
+/// handler unchanged) and authenticates with it in the request view.
+async fn authenticate_form(config: &Config, req: &mut ServiceRequest) -> Outcome {
+    let max_bytes = config.authenticator.form_body_limit().unwrap_or(auth_core::DEFAULT_FORM_BODY_LIMIT);
+    let body = match read_form(req, max_bytes).await {
+        Ok(body) => body,
+        Err(error) => return Err(config.authenticator.refuse(error)),
     };
+    let authentication = config.authenticate(req, Some(&body[..]));
+    let outcome = authentication.outcome().await;
+    // The handler reads the very same bytes.
     req.set_payload(Payload::from(body));
-    config.validator.validate_in_full(&token).await.map(Some)
+    outcome
 }
 
 /// Buffers the request body, at most `max_bytes`.

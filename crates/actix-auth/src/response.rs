@@ -7,78 +7,79 @@ use std::sync::Arc;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use auth_core::{AuthError, Challenge};
+use auth_core::{AuthError, Authenticator, Refusal, Rejection};
 
-/// A custom renderer for rejections, see [`Auth::render_errors_with`](crate::Auth::render_errors_with).
-pub(crate) type RenderFn = dyn Fn(&AuthError, Challenge) -> HttpResponse + Send + Sync;
+/// A custom renderer for rejections, see [`AuthLayer::render_errors_with`](crate::AuthLayer::render_errors_with).
+pub(crate) type RenderFn = dyn Fn(&AuthError, &Rejection) -> HttpResponse + Send + Sync;
 
-/// The actix-web rendering of a challenge: its status, `content-type: application/json`,
-/// `WWW-Authenticate` and `Retry-After` when present (see [`Challenge::headers`]), and its JSON
-/// body.
+/// The actix-web rendering of a rejection: its status, its headers ([`Rejection::headers`]:
+/// `content-type: application/json`, one `WWW-Authenticate` per challenge, `Retry-After`, extra
+/// headers), and its JSON body.
 ///
 /// ```
 /// use auth_core::{AuthError, TokenProblem};
 ///
-/// let challenge = AuthError::InvalidToken(TokenProblem::Expired).challenge(Some("petstore"));
-/// let res = actix_auth::challenge_response(&challenge);
+/// let rejection = AuthError::InvalidToken(TokenProblem::Expired).rejection(Some("petstore"));
+/// let res = actix_auth::challenge_response(&rejection);
 /// assert_eq!(res.status(), 401);
 /// assert!(res.headers().get("www-authenticate").unwrap().to_str().unwrap().contains("invalid_token"));
 /// ```
-pub fn challenge_response(challenge: &Challenge) -> HttpResponse {
-    let mut res = HttpResponse::with_body(status(challenge), challenge.body.clone()).map_into_boxed_body();
+pub fn challenge_response(rejection: &Rejection) -> HttpResponse {
+    let status = StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let mut res = HttpResponse::with_body(status, rejection.body().to_owned()).map_into_boxed_body();
     let headers = res.headers_mut();
-    for (name, value) in challenge.headers() {
+    for (name, value) in rejection.headers() {
         if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(HeaderName::from_static(name), v);
+            headers.append(HeaderName::from_static(name), v);
         }
     }
     res
 }
 
-/// The 500 answer when the [`Auth`](crate::Auth) middleware is not in front of a scope check
-/// or an extractor: a mounting mistake never opens a route.
+/// The 500 answer when the [`AuthLayer`](crate::AuthLayer) middleware is not in front of a scope
+/// check or an extractor: a mounting mistake never opens a route.
 pub(crate) fn misconfigured() -> HttpResponse {
-    challenge_response(&Challenge::misconfigured())
+    challenge_response(&Rejection::misconfigured())
 }
 
-/// Inserted into the request extensions by [`Auth`](crate::Auth) for every request it lets
-/// through, with or without claims. Its presence proves the middleware is mounted; it renders
-/// later rejections (insufficient scope, claims that do not fit a type) with the same realm and
-/// custom renderer.
+/// Inserted into the request extensions by [`AuthLayer`](crate::AuthLayer) for every request it
+/// lets through, with or without claims. Its presence proves the middleware is mounted; it renders
+/// later rejections (insufficient scope, claims that do not fit a type) as the middleware renders
+/// its own, and counts them in the validator's [`stats`](auth_core::Validator::stats).
 #[derive(Clone)]
 pub struct AuthContext {
-    realm: Option<Arc<str>>,
+    authenticator: Authenticator,
     custom: Option<Arc<RenderFn>>,
 }
 
 impl AuthContext {
-    pub(crate) fn new(realm: Option<Arc<str>>, custom: Option<Arc<RenderFn>>) -> Self {
-        AuthContext { realm, custom }
+    pub(crate) fn new(authenticator: Authenticator, custom: Option<Arc<RenderFn>>) -> Self {
+        AuthContext { authenticator, custom }
     }
 
     /// The realm named in challenges.
     pub fn realm(&self) -> Option<&str> {
-        self.realm.as_deref()
+        self.authenticator.validator().realm()
     }
 
-    /// The response rejecting this request with `error`, rendered as the middleware renders its own.
+    /// The response rejecting this request with `error` (counted), rendered as the middleware
+    /// renders its own.
     pub fn error_response(&self, error: &AuthError) -> HttpResponse {
-        tracing::debug!(reason = error.reason(), "request rejected");
-        let challenge = error.challenge(self.realm());
-        let Some(f) = &self.custom else { return challenge_response(&challenge) };
-        let mut res = f(error, challenge.clone());
-        // A custom body must not lose the status or the challenge headers by omission.
-        if res.status() == StatusCode::OK {
-            *res.status_mut() = status(&challenge);
-        }
-        let headers = res.headers_mut();
-        for (name, value) in challenge.headers() {
-            let name = HeaderName::from_static(name);
-            if name != actix_web::http::header::CONTENT_TYPE
-                && !headers.contains_key(&name)
-                && let Ok(v) = HeaderValue::from_str(&value)
-            {
-                headers.insert(name, v);
+        self.render(&self.authenticator.refuse(error.clone()))
+    }
+
+    /// The response for a refusal: the custom renderer's, with whatever it lacks of the
+    /// rejection's status and headers filled in by auth-core's rule.
+    pub(crate) fn render(&self, refusal: &Refusal) -> HttpResponse {
+        let (error, rejection) = (refusal.error(), refusal.rejection());
+        let Some(f) = &self.custom else { return challenge_response(rejection) };
+        let mut res = f(error, rejection);
+        let (status, missing) =
+            rejection.fill_in(res.status().as_u16(), |name| res.headers().contains_key(name));
+        *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
+        for (name, value) in missing {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                res.headers_mut().append(HeaderName::from_static(name), v);
             }
         }
         res
@@ -88,32 +89,37 @@ impl AuthContext {
 impl fmt::Debug for AuthContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthContext")
-            .field("realm", &self.realm)
+            .field("realm", &self.realm())
             .field("custom_renderer", &self.custom.is_some())
             .finish()
     }
-}
-
-fn status(challenge: &Challenge) -> StatusCode {
-    StatusCode::from_u16(challenge.status).unwrap_or(StatusCode::UNAUTHORIZED)
 }
 
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
-    use auth_core::{ScopeRequirement, TokenProblem};
+    use auth_core::{Algorithm, IssuerConfig, ScopeRequirement, StaticKey, TokenProblem, Validator};
 
     use super::*;
 
     #[test]
-    fn headers_and_statuses_follow_the_challenge() {
-        let ctx = AuthContext::new(Some(Arc::from("r")), None);
+    fn headers_and_statuses_follow_the_rejection() {
+        let validator = Validator::builder()
+            .issuer(IssuerConfig::static_keys("i", [StaticKey::hmac(vec![7; 32])]))
+            .algorithms([Algorithm::HS256])
+            .audience("a")
+            .realm("r")
+            .build()
+            .unwrap();
+        let ctx = AuthContext::new(Authenticator::new(validator.clone()), None);
         let res = ctx.error_response(&AuthError::InsufficientScope(ScopeRequirement::any(["a", "b"])));
         assert_eq!(res.status(), 403);
         let challenge = res.headers().get("www-authenticate").unwrap().to_str().unwrap();
         assert!(challenge.ends_with(r#"scope="a b""#), "{challenge}");
         assert_eq!(res.headers().get("content-type").unwrap(), "application/json");
+        // A rejection made after the middleware is counted like its own.
+        assert_eq!(validator.stats().rejected("insufficient_scope"), 1);
 
         let res = ctx.error_response(&AuthError::Unavailable { retry_after: Duration::from_secs(7) });
         assert_eq!(res.status(), 503);

@@ -1,5 +1,5 @@
-//! [`RequireScopes`]: a scope requirement for a route, resource or scope, checked on the claims
-//! the [`Auth`](crate::Auth) middleware left in the request extensions.
+//! [`RequireScopesLayer`]: a scope requirement for a route, resource or scope, checked on the claims
+//! the [`AuthLayer`](crate::AuthLayer) middleware left in the request extensions.
 
 use std::fmt;
 use std::future::{Ready, ready};
@@ -15,47 +15,47 @@ use crate::extract::{AuthRejection, lookup};
 
 /// Requires scopes of the verified token: 403 `insufficient_scope` naming the required scopes in
 /// `WWW-Authenticate` when they are lacking, 401 when the request is anonymous (an optional
-/// [`Auth`](crate::Auth)).
+/// [`AuthLayer`](crate::AuthLayer)).
 ///
-/// Must sit inside an `Auth` middleware: without one every request is answered 500 and an
+/// Must sit inside an `AuthLayer` middleware: without one every request is answered 500 and an
 /// error is logged, so a mounting mistake never opens a route. actix runs the middleware
-/// registered last first, so register `Auth` after it:
+/// registered last first, so register `AuthLayer` after it:
 ///
 /// ```
-/// use actix_auth::{Auth, RequireScopes};
+/// use actix_auth::{AuthLayer, RequireScopesLayer};
 /// use actix_web::{HttpResponse, web};
 ///
 /// # fn demo(validator: auth_core::Validator) {
 /// let admin = web::scope("/admin")
-///     .wrap(RequireScopes::all(["admin"]))
-///     .wrap(Auth::new(validator.clone()))
+///     .wrap(RequireScopesLayer::all(["admin"]))
+///     .wrap(AuthLayer::new(validator.clone()))
 ///     .route("/stats", web::get().to(HttpResponse::Ok));
-/// // Per route, inside a resource-wide `Auth`:
+/// // Per route, inside a resource-wide `AuthLayer`:
 /// let pets = web::resource("/pets")
-///     .route(web::get().to(HttpResponse::Ok).wrap(RequireScopes::any(["pets:read", "admin"])))
-///     .route(web::post().to(HttpResponse::Created).wrap(RequireScopes::all(["pets:write"])))
-///     .wrap(Auth::new(validator));
+///     .route(web::get().to(HttpResponse::Ok).wrap(RequireScopesLayer::any(["pets:read", "admin"])))
+///     .route(web::post().to(HttpResponse::Created).wrap(RequireScopesLayer::all(["pets:write"])))
+///     .wrap(AuthLayer::new(validator));
 /// # let _ = (admin, pets); }
 /// ```
 #[derive(Clone)]
-pub struct RequireScopes {
+pub struct RequireScopesLayer {
     requirement: ScopeRequirement,
 }
 
-impl RequireScopes {
+impl RequireScopesLayer {
     /// Requires this scope requirement.
     pub fn new(requirement: ScopeRequirement) -> Self {
-        RequireScopes { requirement }
+        RequireScopesLayer { requirement }
     }
 
     /// Requires every one of `scopes`.
     pub fn all<I: IntoIterator<Item = T>, T: Into<String>>(scopes: I) -> Self {
-        RequireScopes::new(ScopeRequirement::all(scopes))
+        RequireScopesLayer::new(ScopeRequirement::all(scopes))
     }
 
     /// Requires at least one of `scopes`.
     pub fn any<I: IntoIterator<Item = T>, T: Into<String>>(scopes: I) -> Self {
-        RequireScopes::new(ScopeRequirement::any(scopes))
+        RequireScopesLayer::new(ScopeRequirement::any(scopes))
     }
 
     /// The requirement.
@@ -64,15 +64,15 @@ impl RequireScopes {
     }
 }
 
-impl fmt::Debug for RequireScopes {
+impl fmt::Debug for RequireScopesLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireScopes").field("requirement", &self.requirement).finish()
+        f.debug_struct("RequireScopesLayer").field("requirement", &self.requirement).finish()
     }
 }
 
-/// Checks `requirement` against the verified claims of `req`: the check [`RequireScopes`] makes,
+/// Checks `requirement` against the verified claims of `req`: the check [`RequireScopesLayer`] makes,
 /// for use inside a handler (or generated code). The rejection renders as the middleware would
-/// (403 `insufficient_scope`, 401 for anonymous requests, 500 without an [`Auth`](crate::Auth)).
+/// (403 `insufficient_scope`, 401 for anonymous requests, 500 without an [`AuthLayer`](crate::AuthLayer)).
 ///
 /// ```
 /// use actix_auth::check_scopes;
@@ -86,43 +86,40 @@ impl fmt::Debug for RequireScopes {
 /// # let _ = delete_pet;
 /// ```
 pub fn check_scopes(req: &HttpRequest, requirement: &ScopeRequirement) -> Result<(), AuthRejection> {
-    let (claims, context) = lookup(&req.extensions(), "RequireScopes")?;
+    let (claims, context) = lookup(&req.extensions(), "RequireScopesLayer")?;
     auth_core::requirements::check_scopes(claims.as_ref(), requirement)
         .map_err(|error| AuthRejection::auth(error, context))
 }
 
-impl<S, B> Transform<S, ServiceRequest> for RequireScopes
+impl<S, B> Transform<S, ServiceRequest> for RequireScopesLayer
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = RequireScopesMiddleware<S>;
+    type Transform = RequireScopesService<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RequireScopesMiddleware {
-            service: Rc::new(service),
-            requirement: self.requirement.clone(),
-        }))
+        ready(Ok(RequireScopesService { service: Rc::new(service), requirement: self.requirement.clone() }))
     }
 }
 
-/// The service built by [`RequireScopes`] around the wrapped service.
-pub struct RequireScopesMiddleware<S> {
+/// The service built by [`RequireScopesLayer`] around the wrapped service.
+pub struct RequireScopesService<S> {
     service: Rc<S>,
     requirement: ScopeRequirement,
 }
 
-impl<S> fmt::Debug for RequireScopesMiddleware<S> {
+impl<S> fmt::Debug for RequireScopesService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireScopesMiddleware").field("requirement", &self.requirement).finish()
+        f.debug_struct("RequireScopesService").field("requirement", &self.requirement).finish()
     }
 }
 
-impl<S, B> Service<ServiceRequest> for RequireScopesMiddleware<S>
+impl<S, B> Service<ServiceRequest> for RequireScopesService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,

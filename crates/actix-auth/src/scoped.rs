@@ -16,8 +16,8 @@ use auth_core::requirements::check_static_scopes;
 use crate::extract::{AuthRejection, lookup};
 
 /// An extractor that admits the request only when the verified token has the scopes of `M`:
-/// the answers of [`RequireScopes`](crate::RequireScopes) — 403 `insufficient_scope` naming
-/// them, 401 for an anonymous request, 500 without the [`Auth`](crate::Auth) middleware.
+/// the answers of [`RequireScopesLayer`](crate::RequireScopesLayer) — 403 `insufficient_scope` naming
+/// them, 401 for an anonymous request, 500 without the [`AuthLayer`](crate::AuthLayer) middleware.
 ///
 /// `#[requires_scopes]` writes the marker for you; write one by hand to share one requirement:
 ///

@@ -2,7 +2,9 @@
 //! tokens from a loopback development issuer whose keys are fetched from inside actix workers.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use actix_auth::{Auth, Claims, OptionalClaims, OptionalVerified, RequireScopes, Verified, check_scopes};
+use actix_auth::{
+    AuthLayer, Claims, OptionalClaims, OptionalVerified, RequireScopesLayer, Verified, check_scopes,
+};
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use auth_core::dev_issuer::DevIssuer;
@@ -107,7 +109,7 @@ async fn valid_tokens_reach_the_handler_with_typed_and_raw_claims() {
     let (issuer, validator) = issuer_and_validator().await;
     let v = validator.clone();
     let server = start(move |cfg| {
-        cfg.service(web::resource("/me").route(web::get().to(whoami)).wrap(Auth::new(v.clone())));
+        cfg.service(web::resource("/me").route(web::get().to(whoami)).wrap(AuthLayer::new(v.clone())));
     });
     // Keys are fetched lazily, by a tokio task spawned from inside the actix worker.
     assert!(!validator.is_ready());
@@ -132,7 +134,7 @@ async fn failures_are_rfc6750_answers_without_the_token() {
     let (issuer, validator) = issuer_and_validator().await;
     let v = validator.clone();
     let server = start(move |cfg| {
-        cfg.service(web::resource("/me").route(web::get().to(whoami)).wrap(Auth::new(v.clone())));
+        cfg.service(web::resource("/me").route(web::get().to(whoami)).wrap(AuthLayer::new(v.clone())));
     });
 
     let a = get(&server, "/me", None).await;
@@ -172,15 +174,15 @@ async fn scopes_all_of_and_any_of_on_routes_scopes_and_the_app() {
     let server = start(move |cfg| {
         cfg.service(
             web::scope("/admin")
-                .wrap(RequireScopes::all(["pets:write", "admin"]))
-                .wrap(Auth::new(v.clone()))
+                .wrap(RequireScopesLayer::all(["pets:write", "admin"]))
+                .wrap(AuthLayer::new(v.clone()))
                 .route("/stats", web::get().to(HttpResponse::Ok)),
         )
         .service(
             web::resource("/pets")
-                .route(web::get().to(HttpResponse::Ok).wrap(RequireScopes::any(["pets:read", "admin"])))
-                .route(web::post().to(HttpResponse::Created).wrap(RequireScopes::all(["pets:write"])))
-                .wrap(Auth::new(v.clone())),
+                .route(web::get().to(HttpResponse::Ok).wrap(RequireScopesLayer::any(["pets:read", "admin"])))
+                .route(web::post().to(HttpResponse::Created).wrap(RequireScopesLayer::all(["pets:write"])))
+                .wrap(AuthLayer::new(v.clone())),
         );
     });
     let token = |scope: &str| bearer(&issuer.token().scope(scope).sign());
@@ -211,7 +213,7 @@ async fn scopes_all_of_and_any_of_on_routes_scopes_and_the_app() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app_wide = HttpServer::new(move || {
-        App::new().wrap(Auth::new(validator.clone())).route("/me", web::get().to(whoami))
+        App::new().wrap(AuthLayer::new(validator.clone())).route("/me", web::get().to(whoami))
     })
     .workers(1)
     .disable_signals()
@@ -244,7 +246,7 @@ async fn optional_mode_serves_anonymous_callers_and_still_refuses_bad_tokens() {
     let server = start(move |cfg| {
         cfg.service(
             web::scope("/store")
-                .wrap(Auth::new(validator.clone()).optional())
+                .wrap(AuthLayer::new(validator.clone()).optional())
                 .route("/inventory", web::get().to(inventory))
                 .route("/tenant", web::get().to(tenant))
                 .route("/me", web::get().to(whoami)),
@@ -277,13 +279,13 @@ async fn form_bodies_are_inspected_bounded_and_handed_on_unchanged() {
     let (issuer, validator) = issuer_and_validator().await;
     let v = validator.clone();
     let server = start(move |cfg| {
-        let body_off = Auth::new(v.clone()).inspect_form_body(1024);
-        let body_on = Auth::new(v.clone())
+        let body_off = AuthLayer::new(v.clone()).inspect_form_body(1024);
+        let body_on = AuthLayer::new(v.clone())
             .credential_sources(CredentialSources::default().with_form())
             .inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
         cfg.service(web::resource("/off").route(web::post().to(echo)).wrap(body_off))
             .service(web::resource("/on").route(web::post().to(echo)).wrap(body_on))
-            .service(web::resource("/blind").route(web::post().to(echo)).wrap(Auth::new(v.clone())));
+            .service(web::resource("/blind").route(web::post().to(echo)).wrap(AuthLayer::new(v.clone())));
     });
     let token = issuer.token().sign();
     let post = |path: &str, content_type: &str, auth: Option<&str>, body: String| {
@@ -325,8 +327,8 @@ async fn form_bodies_are_inspected_bounded_and_handed_on_unchanged() {
 }
 
 /// The problem+json body a custom renderer writes: status and challenge come from the middleware.
-fn problem(error: &auth_core::AuthError, challenge: auth_core::Challenge) -> HttpResponse {
-    let body = json!({"type": "about:blank", "title": error.reason(), "status": challenge.status});
+fn problem(error: &auth_core::AuthError, rejection: &auth_core::Rejection) -> HttpResponse {
+    let body = json!({"type": "about:blank", "title": error.reason(), "status": rejection.status()});
     let mut res = match error.kind() {
         // A status the renderer sets itself is kept.
         auth_core::ErrorKind::InvalidRequest => HttpResponse::UnprocessableEntity(),
@@ -339,13 +341,16 @@ fn problem(error: &auth_core::AuthError, challenge: auth_core::Challenge) -> Htt
 async fn custom_renderer_answers_every_rejection_keeping_status_and_challenge() {
     let (issuer, validator) = issuer_and_validator().await;
     let server = start(move |cfg| {
-        let auth = Auth::new(validator.clone()).render_errors_with(problem);
+        let auth = AuthLayer::new(validator.clone()).render_errors_with(problem);
         cfg.service(
             web::scope("/api")
                 .wrap(auth)
                 .route("/me", web::get().to(whoami))
                 .route("/tenant", web::get().to(tenant))
-                .route("/write", web::get().to(HttpResponse::Ok).wrap(RequireScopes::all(["pets:write"]))),
+                .route(
+                    "/write",
+                    web::get().to(HttpResponse::Ok).wrap(RequireScopesLayer::all(["pets:write"])),
+                ),
         );
     });
     let title = |a: &Answer| a.json()["title"].as_str().map(str::to_owned);
@@ -380,7 +385,7 @@ async fn custom_renderer_answers_every_rejection_keeping_status_and_challenge() 
 async fn custom_token_extractor_replaces_the_built_in_sources() {
     let (issuer, validator) = issuer_and_validator().await;
     let server = start(move |cfg| {
-        let auth = Auth::new(validator.clone())
+        let auth = AuthLayer::new(validator.clone())
             .inspect_form_body(DEFAULT_FORM_BODY_LIMIT)
             .extract_token_with(|req| match req.headers().get("x-access-token").map(|v| v.to_str()) {
                 None => Ok(None),
@@ -435,7 +440,7 @@ async fn a_missing_auth_middleware_is_a_500_never_an_open_route() {
             .service(
                 web::resource("/scoped")
                     .route(web::get().to(HttpResponse::Ok))
-                    .wrap(RequireScopes::all(["admin"])),
+                    .wrap(RequireScopesLayer::all(["admin"])),
             );
     });
     let token = bearer(&issuer.token().scope("admin").sign());
@@ -460,7 +465,9 @@ async fn unreachable_keys_are_503_with_retry_after() {
         .build()
         .unwrap();
     let server = start(move |cfg| {
-        cfg.service(web::resource("/me").route(web::get().to(whoami)).wrap(Auth::new(validator.clone())));
+        cfg.service(
+            web::resource("/me").route(web::get().to(whoami)).wrap(AuthLayer::new(validator.clone())),
+        );
     });
     let issuer = DevIssuer::start(Algorithm::ES256).await.unwrap();
     let token = issuer.token().claim("iss", json!("http://127.0.0.1/issuer")).sign();

@@ -1,8 +1,8 @@
-//! The auth-macros on a real actix-web server (127.0.0.1:0) behind the real `Auth` middleware,
+//! The auth-macros on a real actix-web server (127.0.0.1:0) behind the real `AuthLayer` middleware,
 //! called with reqwest, with tokens from auth-core's loopback dev issuer.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use actix_auth::{Auth, Claims, Scopes, requires_any_scope, requires_scopes};
+use actix_auth::{AuthLayer, Claims, Scopes, requires_any_scope, requires_scopes};
 use actix_web::{App, HttpResponse, HttpServer, delete, get, web};
 use auth_core::dev_issuer::DevIssuer;
 use auth_core::{Algorithm, IssuerConfig, Validator};
@@ -59,7 +59,7 @@ async fn start() -> (DevIssuer, String, actix_web::dev::ServerHandle) {
                 .service(delete_pet)
                 .service(list_pets)
                 .route("/count", web::get().to(count))
-                .wrap(Auth::new(validator.clone())),
+                .wrap(AuthLayer::new(validator.clone())),
         )
     })
     .workers(1)

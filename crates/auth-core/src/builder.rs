@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::checks::{ClaimsCheck, RequestCheck, Stage};
 use crate::claims::{Claims, Profile, TimeRules};
 use crate::clock::{Clock, SystemClock};
-use crate::error::ConfigError;
+use crate::error::{ChallengeRules, ConfigError};
 use crate::issuer::{IssuerConfig, IssuerKeys, IssuerRegistry, KeySource};
 use crate::jwks::JwksOptions;
 use crate::jwks::cache::{JwksCache, JwksLocation};
@@ -15,7 +16,8 @@ use crate::jwks::fetch::{Fetcher, check_url};
 use crate::keys::{KeySet, ensure_crypto_backend};
 use crate::stats::Stats;
 use crate::token_cache::{TokenCache, TokenCacheOptions};
-use crate::validator::{CustomCheck, Inner, Validator};
+use crate::validator::{Inner, Validator};
+use crate::verify::jws::JwsVerifier;
 
 /// Default leeway for `exp`, `nbf` and `iat`: 60 s, enough for ordinary clock skew.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
@@ -36,7 +38,7 @@ pub struct ValidatorBuilder {
     required_claims: Vec<String>,
     allowed_clients: Option<Vec<String>>,
     scope_claims: Vec<String>,
-    custom: Option<CustomCheck>,
+    checks: Vec<(Stage, Arc<dyn RequestCheck>)>,
     clock: Arc<dyn Clock>,
     jwks: JwksOptions,
     http_client: Option<reqwest::Client>,
@@ -58,7 +60,7 @@ impl Default for ValidatorBuilder {
             required_claims: Vec::new(),
             allowed_clients: None,
             scope_claims: vec!["scope".into(), "scp".into()],
-            custom: None,
+            checks: Vec::new(),
             clock: Arc::new(SystemClock),
             jwks: JwksOptions::default(),
             http_client: None,
@@ -141,12 +143,22 @@ impl ValidatorBuilder {
         self
     }
 
-    /// A last check on verified claims; `Err(description)` rejects the token as `invalid_token`.
+    /// A user's check of the verified claims, run on every request (cache hits too) after the
+    /// built-in request checks, in the order added; `Err(description)` refuses the token as
+    /// `invalid_token` with that fixed description.
     pub fn custom_check(
         mut self,
         check: impl Fn(&Claims) -> Result<(), &'static str> + Send + Sync + 'static,
     ) -> Self {
-        self.custom = Some(Arc::new(check));
+        self.checks.push((Stage::User, Arc::new(ClaimsCheck(Arc::new(check)))));
+        self
+    }
+
+    /// A user's request check (see [`crate::checks`]): it reads the request and may wait. Runs
+    /// on every request after the built-in checks, in the order added (with
+    /// [`custom_check`](Self::custom_check)s).
+    pub fn request_check(mut self, check: impl RequestCheck) -> Self {
+        self.checks.push((Stage::User, Arc::new(check)));
         self
     }
 
@@ -291,7 +303,19 @@ impl ValidatorBuilder {
             entries.push((issuer.issuer.clone(), keys));
         }
 
-        Ok(Validator(Arc::new(Inner {
+        let mut checks = self.checks;
+        // Stable: the user's checks keep the order they were added in.
+        checks.sort_by_key(|(stage, _)| *stage);
+        let checks: Vec<Arc<dyn RequestCheck>> = checks.into_iter().map(|(_, c)| c).collect();
+        let mut check_headers: Vec<&'static str> = Vec::new();
+        for name in checks.iter().flat_map(|c| c.headers()) {
+            if !check_headers.contains(name) {
+                check_headers.push(name);
+            }
+        }
+        let checks_read_body = checks.iter().any(|c| c.reads_body());
+
+        let jws = JwsVerifier {
             issuers: IssuerRegistry::new(entries),
             allowed,
             profile: self.profile,
@@ -300,13 +324,18 @@ impl ValidatorBuilder {
             required_claims: self.required_claims.into_iter().map(Arc::from).collect(),
             allowed_clients: self.allowed_clients,
             scope_claims: self.scope_claims,
-            custom: self.custom,
             clock: self.clock,
             max_token_bytes: self.max_token_bytes,
-            realm: self.realm,
+            known_headers: Default::default(),
+        };
+        Ok(Validator(Arc::new(Inner {
+            jws,
+            checks,
+            check_headers,
+            checks_read_body,
+            challenges: ChallengeRules { realm: self.realm.map(Arc::from) },
             stats,
             token_cache: TokenCache::new(&self.token_cache),
-            known_headers: Default::default(),
         })))
     }
 }

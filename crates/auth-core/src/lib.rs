@@ -5,19 +5,22 @@
 
 pub mod algorithm;
 mod builder;
+pub mod checks;
 pub mod claims;
 mod clock;
 mod config;
-mod decision;
 pub mod error;
 mod issuer;
 pub mod jwks;
 pub mod keys;
+mod pipeline;
+pub mod request;
 pub mod requirements;
 mod stats;
 pub mod token;
 mod token_cache;
 mod validator;
+mod verify;
 
 #[cfg(feature = "dev-issuer")]
 pub mod dev_issuer;
@@ -27,21 +30,31 @@ pub use builder::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, ValidatorBuilder};
 pub use claims::{Claims, Profile, RegisteredClaims, ScopeRequirement, Scopes};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{IssuerSettings, ValidatorConfig};
-pub use decision::Decision;
-pub use error::{AuthError, Challenge, ConfigError, ErrorKind, RequestProblem, TokenProblem};
+pub use error::{
+    AuthError, Challenge, ConfigError, ErrorKind, Rejection, RequestProblem, Scheme, TokenProblem,
+};
 pub use issuer::{IssuerConfig, KeySource};
 pub use jwks::{FetchError, JwksOptions};
 pub use keys::StaticKey;
-pub use requirements::{DeriveClaims, ScopeSet};
+pub use pipeline::{Authenticated, Authentication, Authenticator, Outcome, Refusal};
+pub use request::{RequestBody, RequestView, TargetRules};
+pub use requirements::ScopeSet;
 pub use stats::StatsSnapshot;
 pub use token::{
-    CredentialSources, DEFAULT_FORM_BODY_LIMIT, RequestParts, TokenLocator, bearer_token, is_form_urlencoded,
+    Credential, CredentialSource, CredentialSources, DEFAULT_FORM_BODY_LIMIT, TokenLocator, bearer_token,
+    is_form_urlencoded,
 };
 pub use token_cache::{
     DEFAULT_TOKEN_CACHE_BYTES, DEFAULT_TOKEN_CACHE_ENTRIES, DEFAULT_TOKEN_CACHE_MAX_TOKEN_BYTES,
     TokenCacheOptions,
 };
-pub use validator::{CustomCheck, Validator};
+pub use validator::Validator;
+
+/// What the adapters' macros generate calls to. Not a public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::requirements::{DeriveClaims, derive_claims, validate_scopes};
+}
 
 /// The workspace README's examples, compiled as doctests so they stay true.
 #[cfg(doctest)]

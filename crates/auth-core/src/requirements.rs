@@ -347,7 +347,7 @@ mod tests {
         let c = claims(json!({"client_id": "c"}), &[]);
         let e = claims_as::<Caller>(&c).unwrap_err();
         assert!(matches!(e, AuthError::InvalidToken(TokenProblem::Rejected(_))), "{e:?}");
-        assert!(!e.challenge(None).body.contains("missing field"));
+        assert!(!e.rejection(None).body().contains("missing field"));
     }
 
     #[derive(Debug, serde::Deserialize)]

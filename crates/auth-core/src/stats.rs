@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use crate::error::AuthError;
+use crate::error::{AuthError, Reason};
 
 /// Live counters of one validator. Relaxed atomics: cheap, eventually consistent.
 #[derive(Debug, Default)]
@@ -18,7 +18,7 @@ pub(crate) struct Stats {
     hits_rejected: AtomicU64,
     full_accepted: Striped,
     full_rejected: AtomicU64,
-    rejected: [AtomicU64; REASONS.len()],
+    rejected: [AtomicU64; Reason::ALL.len()],
 }
 
 /// Which path answered a validation.
@@ -29,33 +29,6 @@ pub(crate) enum Path {
     /// The full path: signature and claims.
     Full,
 }
-
-const REASONS: [&str; 24] = [
-    "missing_token",
-    "malformed_authorization",
-    "empty_credentials",
-    "multiple_credentials",
-    "malformed",
-    "algorithm_not_allowed",
-    "type_not_accepted",
-    "unsupported_critical",
-    "unknown_issuer",
-    "unknown_key",
-    "bad_signature",
-    "expired",
-    "not_yet_valid",
-    "issued_in_future",
-    "too_old",
-    "missing_claim",
-    "wrong_claim_type",
-    "wrong_audience",
-    "client_not_allowed",
-    "rejected",
-    "insufficient_scope",
-    "unavailable",
-    "other",
-    "",
-];
 
 impl Stats {
     pub(crate) fn inc(counter: &AtomicU64) {
@@ -78,10 +51,12 @@ impl Stats {
         }
     }
 
-    fn record_rejection(&self, error: &AuthError) {
-        let reason = error.reason();
-        let i = REASONS.iter().position(|r| *r == reason).unwrap_or(REASONS.len() - 2);
-        Stats::inc(&self.rejected[i]);
+    /// Counts a refusal by its reason: the validator's, and the request-level ones (no token, a
+    /// malformed request, a lacking scope) that no validation answers.
+    pub(crate) fn record_rejection(&self, error: &AuthError) {
+        if let Some(counter) = self.rejected.get(error.reason_code() as usize) {
+            Stats::inc(counter);
+        }
     }
 
     pub(crate) fn snapshot(&self) -> StatsSnapshot {
@@ -96,11 +71,11 @@ impl Stats {
             token_cache_hits: self.hits_accepted.get() + get(&self.hits_rejected),
             token_cache_misses: self.full_accepted.get() + get(&self.full_rejected),
             token_cache_entries: 0,
-            rejected: REASONS
+            rejected: Reason::ALL
                 .iter()
                 .zip(&self.rejected)
-                .filter(|(r, c)| !r.is_empty() && get(c) > 0)
-                .map(|(r, c)| (*r, get(c)))
+                .filter(|(_, c)| get(c) > 0)
+                .map(|(r, c)| (r.label(), get(c)))
                 .collect(),
         }
     }

@@ -4,9 +4,10 @@
 //! What is cached, and why it cannot turn a failing token into an accept:
 //! - Only tokens that passed every check are inserted, keyed by the whole token string (so a
 //!   hit is the very same bytes that were verified).
-//! - Each entry keeps the parsed [`Claims`], the issuer and the exact key (`Arc`) that verified
-//!   it. On every hit, the time claims (`exp`, `nbf`, `iat`, maximum age) are checked again with
-//!   the validator's clock and leeway, the custom check runs again, and the issuer's *current*
+//! - Each entry keeps the parsed [`Claims`] and how the token was verified: for a signature, the
+//!   issuer and the exact key (`Arc`). On every hit, the time claims (`exp`, `nbf`, `iat`,
+//!   maximum age) are checked again with the validator's clock and leeway, every request check
+//!   runs (the cache skips the signature, never a check), and the issuer's *current*
 //!   key set must still hold that key (a pointer comparison). A JWKS refresh keeps the `Arc` of a
 //!   key that is still published, so rotation does not empty the cache, while a removed key stops
 //!   verifying cached tokens at once.
@@ -26,7 +27,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use crate::claims::Claims;
-use crate::keys::VerifyingKey;
+use crate::verify::Trust;
 
 /// Default most cached tokens: 10,000, the distinct callers a busy service sees within a token
 /// lifetime. It binds only for small tokens; for typical ones the byte budget binds first.
@@ -104,10 +105,8 @@ impl TokenCacheOptions {
 /// One verified token.
 pub(crate) struct Entry {
     pub(crate) claims: Claims,
-    /// Index of the issuer in the registry.
-    pub(crate) issuer: usize,
-    /// The key that verified the signature.
-    pub(crate) key: Arc<VerifyingKey>,
+    /// How the token was verified, and so what must still hold for this entry to be used.
+    pub(crate) trust: Trust,
     /// Estimated bytes held: token, claims, bookkeeping.
     size: u64,
 }
@@ -192,19 +191,12 @@ impl TokenCache {
 
     /// Keeps a verified token. `payload_len` is the decoded payload's JSON length, from which the
     /// parsed claims' size is estimated.
-    pub(crate) fn insert(
-        &self,
-        token: &str,
-        claims: &Claims,
-        issuer: usize,
-        key: &Arc<VerifyingKey>,
-        payload_len: usize,
-    ) {
+    pub(crate) fn insert(&self, token: &str, claims: &Claims, trust: Trust, payload_len: usize) {
         if token.len() > self.max_token_bytes {
             return;
         }
         let size = (token.len() as u64) + PAYLOAD_FACTOR * (payload_len as u64) + ENTRY_OVERHEAD;
-        let entry = Entry { claims: claims.clone(), issuer, key: Arc::clone(key), size };
+        let entry = Entry { claims: claims.clone(), trust, size };
         self.map.insert(token.as_bytes().into(), Arc::new(entry));
     }
 

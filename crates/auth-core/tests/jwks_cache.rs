@@ -189,8 +189,8 @@ async fn without_any_keys_the_answer_is_503_and_backoff_limits_fetches() {
     let err = v.validate(&t).await.unwrap_err();
     let AuthError::Unavailable { retry_after } = err else { panic!("{err:?}") };
     assert_eq!(retry_after, Duration::from_secs(1));
-    let challenge = v.challenge(&err);
-    assert_eq!((challenge.status, challenge.retry_after), (503, Some(1)));
+    let challenge = v.rejection(&err);
+    assert_eq!((challenge.status(), challenge.retry_after()), (503, Some(1)));
     assert_eq!(server.hits(JWKS), 1);
 
     // Backing off: no fetch at all.

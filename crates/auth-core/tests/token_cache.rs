@@ -1,17 +1,20 @@
 //! The verified-token cache: hits skip the signature check, yet a cached token never outlives
-//! its lifetime, its `nbf`, the custom check or its key's presence in the JWKS; the cache stays
-//! within its bounds and can be turned off.
+//! its lifetime, its `nbf`, the request checks or its key's presence in the JWKS; the cache stays
+//! within its bounds and can be turned off. And the pipeline around it: request checks in order
+//! on every path, outcomes, counted refusals.
 
 mod common;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use auth_core::checks::{CheckInput, Checked, KeyBinding, Passed, RequestCheck};
 use auth_core::dev_issuer::DevIssuer;
 use auth_core::{
-    Algorithm, AuthError, IssuerConfig, ManualClock, TokenCacheOptions, TokenProblem, Validator,
-    ValidatorBuilder, ValidatorConfig,
+    Algorithm, AuthError, Authentication, Authenticator, Credential, IssuerConfig, ManualClock, Outcome,
+    RequestProblem, RequestView, TokenCacheOptions, TokenLocator, TokenProblem, Validator, ValidatorBuilder,
+    ValidatorConfig,
 };
 use common::{AUD, ISS, NOW, claims_with, good_claims, key, static_key};
 use serde_json::json;
@@ -255,60 +258,265 @@ async fn oversize_tokens_are_not_cached() {
     assert_eq!(v.stats().token_cache_hits, 1);
 }
 
-/// The adapters' first step: a header token the cache knows is answered at once; any other is
-/// checked for syntax and handed back for full validation.
-#[tokio::test]
-async fn decide_answers_known_tokens_at_once_and_checks_the_others() {
-    use auth_core::token::FoundToken;
-    use auth_core::{Decision, RequestParts, RequestProblem, TokenLocator};
+// The pipeline: what an adapter calls. Request checks run on the cache-hit path as on the full
+// path, in the documented order; what cannot be decided at once is handed back as a future.
 
-    struct Header(Vec<u8>);
-    impl RequestParts for Header {
-        fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
-            (name == "authorization").then_some(self.0.as_slice()).into_iter()
-        }
-        fn query(&self) -> Option<&str> {
-            None
-        }
+/// A request as an adapter shows it: method, path, headers.
+struct Req {
+    method: &'static str,
+    headers: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl Req {
+    fn bearer(token: &str) -> Self {
+        Req { method: "GET", headers: vec![("authorization", format!("Bearer {token}").into_bytes())] }
     }
+
+    fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.as_bytes().to_vec()));
+        self
+    }
+}
+
+impl RequestView for Req {
+    fn method(&self) -> &str {
+        self.method
+    }
+    fn scheme(&self) -> Option<&str> {
+        None
+    }
+    fn authority(&self) -> Option<&str> {
+        None
+    }
+    fn path(&self) -> &str {
+        "/pets"
+    }
+    fn query(&self) -> Option<&str> {
+        None
+    }
+    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v.as_slice())
+    }
+}
+
+/// Whether the pipeline answered at once, and its outcome.
+async fn run(a: &Authenticator, req: &Req) -> (bool, Outcome) {
+    match a.authenticate(req) {
+        Authentication::Ready(outcome) => (true, outcome),
+        Authentication::Pending(pending) => (false, pending.await),
+    }
+}
+
+fn refused(outcome: Outcome) -> AuthError {
+    outcome.expect_err("refused").error().clone()
+}
+
+#[tokio::test]
+async fn authenticate_answers_known_tokens_at_once_and_checks_the_others() {
     let clock = clock();
     let v = builder(&clock).build().unwrap();
+    let a = Authenticator::new(v.clone());
     let t = mint(json!({}));
 
-    assert!(matches!(v.decide(None, false), Decision::Now(Err(AuthError::MissingToken))));
-    assert!(matches!(v.decide(None, true), Decision::Now(Ok(None))));
+    let none = Req { method: "GET", headers: vec![] };
+    let (now, outcome) = run(&a, &none).await;
+    assert!(now);
+    let refusal = outcome.unwrap_err();
+    assert_eq!(refusal.error(), &AuthError::MissingToken);
+    assert_eq!(refusal.rejection().status(), 401);
+    let (now, outcome) = run(&a.clone().optional(), &none).await;
+    assert!(now && outcome.unwrap().claims.is_none(), "anonymous, let in");
 
-    let header = Header(format!("Bearer {t}").into_bytes());
-    let found = TokenLocator::default().find_with_form(&header, None).unwrap();
-    let Decision::Validate(token) = v.decide(found, false) else {
-        panic!("an unknown token must be validated")
-    };
-    assert_eq!(token, t);
-    v.validate(&token).await.unwrap();
-    let found = TokenLocator::default().find_with_form(&header, None).unwrap();
-    let Decision::Now(Ok(Some(claims))) = v.decide(found, false) else {
-        panic!("a cached token is answered")
-    };
-    assert_eq!(claims.registered().iss(), Some(ISS));
+    let (now, outcome) = run(&a, &Req::bearer(&t)).await;
+    assert!(!now, "an unknown token waits for the full path");
+    assert_eq!(outcome.unwrap().claims.unwrap().registered().iss(), Some(ISS));
+    let (now, outcome) = run(&a, &Req::bearer(&t)).await;
+    assert!(now, "a cached token is answered at once");
+    assert!(outcome.is_ok());
     let s = v.stats();
     assert_eq!((s.token_cache_misses, s.token_cache_hits, s.accepted), (1, 1, 2));
 
-    // Bad syntax is still invalid_request, exactly as `locate` says.
-    let bad = Header(b"Bearer a,b".to_vec());
-    let located = TokenLocator::default().locate(&bad);
-    assert!(matches!(located, Err(AuthError::InvalidRequest(RequestProblem::MalformedAuthorization))));
-    let found = TokenLocator::default().find_with_form(&bad, None).unwrap();
-    assert!(matches!(
-        v.decide(found, false),
-        Decision::Now(Err(AuthError::InvalidRequest(RequestProblem::MalformedAuthorization)))
-    ));
+    // Bad syntax is invalid_request, at once, exactly as `locate` says.
+    let bad = Req::bearer("a,b");
+    assert!(matches!(TokenLocator::default().locate(&bad), Err(AuthError::InvalidRequest(_))));
+    let (now, outcome) = run(&a, &bad).await;
+    assert!(now);
+    assert_eq!(refused(outcome), AuthError::InvalidRequest(RequestProblem::MalformedAuthorization));
     // A time check runs on the answer from the cache too.
     clock.advance(3 * 3600);
-    let found = TokenLocator::default().find_with_form(&header, None).unwrap();
-    assert!(matches!(
-        v.decide(found, false),
-        Decision::Now(Err(AuthError::InvalidToken(TokenProblem::Expired)))
-    ));
+    let (now, outcome) = run(&a, &Req::bearer(&t)).await;
+    assert!(now);
+    assert_eq!(refused(outcome), invalid(TokenProblem::Expired));
     // A custom extractor's token is used as is.
-    assert!(matches!(v.decide(Some(FoundToken::trusted("x y")), false), Decision::Validate(_)));
+    let found = Ok(Some(Credential::bearer("x y")));
+    assert!(matches!(a.authenticate_with(&none, found), Authentication::Pending(_)));
+}
+
+#[tokio::test]
+async fn request_level_rejections_are_counted_by_reason() {
+    let clock = clock();
+    let v = builder(&clock).build().unwrap();
+    let a = Authenticator::new(v.clone());
+    let none = Req { method: "GET", headers: vec![] };
+    let _ = run(&a, &none).await;
+    let _ = run(&a, &Req::bearer("a").header("authorization", "Bearer b")).await;
+    let _ = run(&a, &Req::bearer("a,b")).await;
+    let _ = a.refuse(AuthError::InsufficientScope(auth_core::ScopeRequirement::all(["admin"])));
+    let s = v.stats();
+    assert_eq!(s.rejected("missing_token"), 1);
+    assert_eq!(s.rejected("multiple_authorization_headers"), 1);
+    assert_eq!(s.rejected("malformed_authorization"), 1);
+    assert_eq!(s.rejected("insufficient_scope"), 1);
+}
+
+#[tokio::test]
+async fn two_authorization_fields_have_their_own_description() {
+    let clock = clock();
+    let a = Authenticator::new(builder(&clock).build().unwrap());
+    let twice = Req::bearer("a").header("authorization", "Bearer b");
+    let rejection = run(&a, &twice).await.1.unwrap_err().rejection().clone();
+    assert_eq!(rejection.status(), 400);
+    assert_eq!(rejection.error_description(), "the request has more than one Authorization header");
+    let both = Req::bearer("a");
+    let a = a.credential_sources(auth_core::CredentialSources::default().with_cookie("at"));
+    let both = both.header("cookie", "at=b");
+    let rejection = run(&a, &both).await.1.unwrap_err().rejection().clone();
+    assert_eq!(rejection.error_description(), "the access token was sent by more than one method");
+}
+
+#[tokio::test]
+async fn a_dpop_credential_is_no_credentials_while_dpop_is_not_configured() {
+    let clock = clock();
+    let a = Authenticator::new(builder(&clock).realm("pets").build().unwrap());
+    let t = mint(json!({}));
+    let req = Req { method: "GET", headers: vec![("authorization", format!("DPoP {t}").into_bytes())] };
+    let refusal = run(&a, &req).await.1.unwrap_err();
+    assert_eq!(refusal.error(), &AuthError::MissingToken);
+    assert_eq!(refusal.rejection().challenges()[0].to_string(), r#"Bearer realm="pets""#);
+}
+
+/// A user's request check that logs its name, reads `x-tenant`, and refuses `blocked`.
+struct Tenant(Arc<Mutex<Vec<&'static str>>>);
+
+impl RequestCheck for Tenant {
+    fn headers(&self) -> &'static [&'static str] {
+        &["x-tenant"]
+    }
+
+    fn check<'a>(&'a self, input: &'a CheckInput<'a>) -> Checked<'a> {
+        self.0.lock().unwrap().push("tenant");
+        let tenant = input.request().header_values("x-tenant").next().unwrap_or_default();
+        if tenant == b"blocked" {
+            return Checked::Ready(Err(invalid(TokenProblem::Rejected("the tenant is blocked"))));
+        }
+        let passed = Passed::default()
+            .with_header("x-tenant-checked", String::from_utf8_lossy(tenant).into_owned())
+            .with_binding(KeyBinding::Dpop {
+                jkt: format!("{}:{}", input.request().method(), input.request().path()),
+            });
+        Checked::Ready(Ok(passed))
+    }
+}
+
+#[tokio::test]
+async fn request_checks_run_in_order_on_every_request_cache_hits_included() {
+    let clock = clock();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (first, last) = (Arc::clone(&log), Arc::clone(&log));
+    let v = builder(&clock)
+        .custom_check(move |_| {
+            first.lock().unwrap().push("first");
+            Ok(())
+        })
+        .request_check(Tenant(Arc::clone(&log)))
+        .custom_check(move |_| {
+            last.lock().unwrap().push("last");
+            Ok(())
+        })
+        .build()
+        .unwrap();
+    let a = Authenticator::new(v.clone());
+    let t = mint(json!({}));
+    for expect_now in [false, true] {
+        let (now, outcome) = run(&a, &Req::bearer(&t).header("x-tenant", "acme")).await;
+        assert_eq!(now, expect_now);
+        let authenticated = outcome.unwrap();
+        assert_eq!(authenticated.response_headers, [("x-tenant-checked", "acme".to_owned())]);
+        assert_eq!(authenticated.binding, Some(KeyBinding::Dpop { jkt: "GET:/pets".into() }));
+    }
+    assert_eq!(*log.lock().unwrap(), ["first", "tenant", "last", "first", "tenant", "last"]);
+    assert_eq!(v.stats().token_cache_hits, 1, "the second request was a cache hit");
+
+    // The cached token is refused by the check on the hit path, and the later check never runs.
+    log.lock().unwrap().clear();
+    let (now, outcome) = run(&a, &Req::bearer(&t).header("x-tenant", "blocked")).await;
+    assert!(now);
+    assert_eq!(refused(outcome), invalid(TokenProblem::Rejected("the tenant is blocked")));
+    assert_eq!(*log.lock().unwrap(), ["first", "tenant"]);
+    assert_eq!(v.stats().rejected("rejected"), 1);
+}
+
+/// A check that asks a store it must wait for; `None` stands for a store that cannot answer.
+struct Store(Option<bool>, Arc<AtomicBool>);
+
+impl RequestCheck for Store {
+    fn check<'a>(&'a self, _: &'a CheckInput<'a>) -> Checked<'a> {
+        Checked::Pending(Box::pin(async move {
+            self.1.store(true, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            match self.0 {
+                Some(true) => Ok(Passed::default().with_header("x-store", "ok")),
+                Some(false) => Err(invalid(TokenProblem::Rejected("revoked"))),
+                None => Err(AuthError::Unavailable { retry_after: Duration::from_millis(1500) }),
+            }
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_check_that_waits_runs_on_the_hit_path_and_fails_closed() {
+    let clock = clock();
+    let t = mint(json!({}));
+    let polled = Arc::new(AtomicBool::new(false));
+    let ok = Authenticator::new(
+        builder(&clock).request_check(Store(Some(true), Arc::clone(&polled))).build().unwrap(),
+    );
+    for _ in 0..2 {
+        let (now, outcome) = run(&ok, &Req::bearer(&t)).await;
+        assert!(!now, "a check that waits is awaited, also on a cache hit");
+        assert_eq!(outcome.unwrap().response_headers, [("x-store", "ok".to_owned())]);
+    }
+    assert!(polled.load(Ordering::SeqCst));
+    assert_eq!(ok.validator().stats().token_cache_hits, 1);
+
+    let no = Authenticator::new(
+        builder(&clock).request_check(Store(Some(false), Arc::clone(&polled))).build().unwrap(),
+    );
+    assert_eq!(refused(run(&no, &Req::bearer(&t)).await.1), invalid(TokenProblem::Rejected("revoked")));
+
+    let down =
+        Authenticator::new(builder(&clock).request_check(Store(None, Arc::clone(&polled))).build().unwrap());
+    let refusal = run(&down, &Req::bearer(&t)).await.1.unwrap_err();
+    assert_eq!(refusal.rejection().status(), 503, "cannot decide now: never let through");
+    assert_eq!(refusal.rejection().retry_after(), Some(2), "1.5 s rounds up");
+}
+
+#[tokio::test]
+async fn validate_runs_the_checks_with_no_request() {
+    let clock = clock();
+    struct NeedsMethod;
+    impl RequestCheck for NeedsMethod {
+        fn check<'a>(&'a self, input: &'a CheckInput<'a>) -> Checked<'a> {
+            let known = !input.request().method().is_empty();
+            Checked::Ready(if known {
+                Ok(Passed::default())
+            } else {
+                Err(invalid(TokenProblem::Rejected("no request")))
+            })
+        }
+    }
+    let v = builder(&clock).request_check(NeedsMethod).build().unwrap();
+    let t = mint(json!({}));
+    assert_eq!(v.validate(&t).await.unwrap_err(), invalid(TokenProblem::Rejected("no request")));
+    assert!(run(&Authenticator::new(v), &Req::bearer(&t)).await.1.is_ok());
 }

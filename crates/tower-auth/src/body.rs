@@ -9,8 +9,8 @@ use http_body_util::Full;
 use pin_project_lite::pin_project;
 
 pin_project! {
-    /// The body of responses from [`Auth`](crate::Auth) and
-    /// [`RequireScopes`](crate::RequireScopes): the inner service's body `B`, or the (possibly
+    /// The body of responses from [`AuthService`](crate::AuthService) and
+    /// [`RequireScopesService`](crate::RequireScopesService): the inner service's body `B`, or the (possibly
     /// empty) body of a rejection. Works with any body whose data is [`Bytes`], such as
     /// `axum::body::Body` and `tonic::body::Body`.
     pub struct ResponseBody<B> {

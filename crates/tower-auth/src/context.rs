@@ -3,43 +3,49 @@
 
 use std::fmt;
 
-use auth_core::AuthError;
+use auth_core::{AuthError, Authenticator, Refusal};
 use bytes::Bytes;
 use http::Response;
 
 use crate::response::Renderer;
 
-/// Inserted into request extensions by [`Auth`](crate::Auth) for every request it lets through,
-/// with or without claims. Its presence proves the layer is mounted; it renders later rejections
-/// (insufficient scope, claims that do not fit a type) with the same realm, custom renderer and
-/// HTTP-or-gRPC shape.
+/// Inserted into the request extensions by [`AuthLayer`](crate::AuthLayer) for every request it
+/// lets through, with or without claims. Its presence proves the layer is mounted; it renders
+/// later rejections (insufficient scope, claims that do not fit a type) as the layer renders its
+/// own, and counts them in the validator's [`stats`](auth_core::Validator::stats).
 #[derive(Clone)]
 pub struct AuthContext {
+    pub(crate) authenticator: Authenticator,
     pub(crate) renderer: Renderer,
     pub(crate) grpc: bool,
 }
 
 impl AuthContext {
-    /// Whether the request is a gRPC call (rejections answer with `grpc-status`).
+    /// Whether the request is a gRPC call (answered with `grpc-status`).
     pub fn is_grpc(&self) -> bool {
         self.grpc
     }
 
     /// The realm named in challenges.
     pub fn realm(&self) -> Option<&str> {
-        self.renderer.realm()
+        self.authenticator.validator().realm()
+    }
+
+    /// The refusal of `error`, counted.
+    pub fn refuse(&self, error: AuthError) -> Refusal {
+        self.authenticator.refuse(error)
     }
 
     /// The response rejecting this request with `error`, rendered as the layer renders its own.
     pub fn error_response(&self, error: &AuthError) -> Response<Bytes> {
-        self.renderer.render(error, self.grpc)
+        self.renderer.render(&self.refuse(error.clone()), self.grpc)
     }
 }
 
 impl fmt::Debug for AuthContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthContext")
-            .field("realm", &self.renderer.realm())
+            .field("realm", &self.realm())
             .field("custom_renderer", &self.renderer.is_custom())
             .field("grpc", &self.grpc)
             .finish()

@@ -1,8 +1,8 @@
 //! What `#[derive(Claims)]` generates calls into: the rejections of
 //! [`Claims<T>`](struct@crate::Claims) around auth-core's
-//! [`derive_claims`](auth_core::requirements::derive_claims) (required claims, scope fields, serde).
+//! `auth_core::__private::derive_claims` (required claims, scope fields, serde).
 
-use auth_core::requirements::{DeriveClaims, derive_claims};
+use auth_core::__private::{DeriveClaims, derive_claims};
 use http::request::Parts;
 
 use crate::extract::{AuthRejection, anonymous, lookup, rejection};

@@ -3,8 +3,8 @@
 //!
 //! Why a second layer type rather than a separate "form credentials" layer in front of
 //! [`AuthLayer`]: the form field, the header, the query and the cookie must be judged together
-//! (a token sent twice is `invalid_request`), in one call to
-//! [`TokenLocator::locate_with_form`](auth_core::TokenLocator::locate_with_form), and failures must
+//! (a token sent twice is `invalid_request`), in one call to auth-core's pipeline with the body in
+//! its request view, and failures must
 //! be rendered by the same renderer. One layer cannot be mounted in the wrong order, and the
 //! `From<Bytes>` bound on the request body stays on this type only: [`AuthLayer`] still takes any body.
 
@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use auth_core::{AuthError, Decision, RequestProblem, is_form_urlencoded};
+use auth_core::{AuthError, Authentication, RequestProblem, is_form_urlencoded};
 use bytes::Bytes;
 use http::{Request, Response, header};
 use http_body::Body;
@@ -21,10 +21,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::ResponseBody;
-use crate::context::AuthContext;
 use crate::future::{Preparation, ResponseFuture};
 use crate::layer::{AuthLayer, Config};
-use crate::request::{HttpParts, is_grpc};
 use crate::service::dispatch;
 
 /// The body limit to give [`AuthLayer::inspect_form_body`]: 64 KiB (shared with every adapter).
@@ -83,15 +81,17 @@ impl AuthLayer {
     /// # let _ = layer; Ok(()) }
     /// ```
     pub fn inspect_form_body(self, max_bytes: usize) -> FormAuthLayer {
-        FormAuthLayer { config: self.config, max_bytes }
+        let mut config = Config::clone(&self.config);
+        config.authenticator = config.authenticator.clone().inspect_form_body(max_bytes);
+        FormAuthLayer { config: Arc::new(config), max_bytes }
     }
 }
 
 impl<S> Layer<S> for FormAuthLayer {
-    type Service = FormAuth<S>;
+    type Service = FormAuthService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        FormAuth { inner, config: Arc::clone(&self.config), max_bytes: self.max_bytes }
+        FormAuthService { inner, config: Arc::clone(&self.config), max_bytes: self.max_bytes }
     }
 }
 
@@ -106,13 +106,13 @@ impl fmt::Debug for FormAuthLayer {
 
 /// Middleware validating access tokens, form bodies included; built by [`FormAuthLayer`].
 #[derive(Clone)]
-pub struct FormAuth<S> {
+pub struct FormAuthService<S> {
     inner: S,
     config: Arc<Config>,
     max_bytes: usize,
 }
 
-impl<S> FormAuth<S> {
+impl<S> FormAuthService<S> {
     /// The inner service.
     pub fn get_ref(&self) -> &S {
         &self.inner
@@ -129,7 +129,7 @@ impl<S> FormAuth<S> {
     }
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for FormAuth<S>
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for FormAuthService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     ReqBody: Body + From<Bytes> + Send + 'static,
@@ -153,15 +153,14 @@ where
         // The instance polled ready serves this request once the body is read; keep a clone here.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        let context = AuthContext { renderer: self.config.renderer.clone(), grpc: is_grpc(req.headers()) };
+        let context = self.config.context(req.headers());
         let preparation = prepare(Arc::clone(&self.config), self.max_bytes, req);
         ResponseFuture::preparing(preparation, inner, context)
     }
 }
 
-/// Buffers the form body, locates the one token among all methods, decides on it as the
-/// body-blind path does ([`auth_core::Validator::decide`]), and rebuilds the request from the
-/// same bytes.
+/// Buffers the form body, authenticates with it in the request view (the one token among all
+/// methods), and rebuilds the request from the same bytes.
 fn prepare<B>(config: Arc<Config>, max_bytes: usize, req: Request<B>) -> Preparation<B>
 where
     B: Body + From<Bytes> + Send + 'static,
@@ -174,22 +173,22 @@ where
             Ok(collected) => collected.to_bytes(),
             Err(error) => {
                 tracing::debug!(%error, max_bytes, "form body not read");
-                return Err(RequestProblem::UnreadableFormBody.into());
+                let problem: AuthError = RequestProblem::UnreadableFormBody.into();
+                return Err(config.authenticator.refuse(problem));
             }
         };
-        let located = HttpParts::new(&parts.headers, &parts.uri);
-        let found = config.find(&located, Some(&bytes))?;
-        let claims = match config.validator.decide(found, config.optional) {
-            Decision::Now(answer) => answer?,
-            Decision::Validate(token) => Some(config.validator.validate_in_full(&token).await?),
+        let authentication = config.authenticate(&parts.method, &parts.uri, &parts.headers, Some(&bytes));
+        let authenticated = match authentication {
+            Authentication::Ready(outcome) => outcome?,
+            Authentication::Pending(pending) => pending.await?,
         };
-        Ok::<_, AuthError>((Request::from_parts(parts, B::from(bytes)), claims))
+        Ok((Request::from_parts(parts, B::from(bytes)), authenticated))
     })
 }
 
-impl<S: fmt::Debug> fmt::Debug for FormAuth<S> {
+impl<S: fmt::Debug> fmt::Debug for FormAuthService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FormAuth")
+        f.debug_struct("FormAuthService")
             .field("inner", &self.inner)
             .field("config", &self.config)
             .field("max_bytes", &self.max_bytes)

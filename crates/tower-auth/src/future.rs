@@ -1,34 +1,39 @@
-//! The response future of [`Auth`](crate::Auth).
+//! The response future of [`AuthService`](crate::AuthService) and
+//! [`FormAuthService`](crate::FormAuthService).
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use auth_core::{AuthError, Claims};
+use auth_core::{Authenticated, Outcome, Refusal};
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{HeaderName, HeaderValue, Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use crate::body::ResponseBody;
 use crate::context::AuthContext;
+use crate::layer::admit;
 
-/// The token validation in flight. Only this part is boxed: the validator's future is not nameable.
-pub(crate) type Validation = Pin<Box<dyn Future<Output = Result<Claims, AuthError>> + Send>>;
+/// The pipeline's pending authentication. Only this part is boxed: its future is not nameable.
+pub(crate) type Waiting = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 
-/// Reading a form body, locating and validating its token, then rebuilding the request with the
-/// same bytes: `None` claims for an anonymous request the optional mode lets through.
+/// Reading a form body and authenticating with it, then rebuilding the request with the same
+/// bytes.
 pub(crate) type Preparation<B> =
-    Pin<Box<dyn Future<Output = Result<(Request<B>, Option<Claims>), AuthError>> + Send>>;
+    Pin<Box<dyn Future<Output = Result<(Request<B>, Authenticated), Refusal>> + Send>>;
+
+/// Headers a request check asked the response to carry (boxed: almost always absent).
+pub(crate) type ExtraHeaders = Option<Box<[(&'static str, String)]>>;
 
 pin_project! {
-    /// Response future of [`Auth`](crate::Auth): validates the token, then calls the inner service,
-    /// or answers with the rejection.
+    /// Response future of [`AuthService`](crate::AuthService): authenticates, then calls the inner
+    /// service, or answers with the rejection.
     ///
-    /// What waits (a validation, a form body) is boxed, so for a request decided at once (a token
-    /// the verified-token cache knows) the future is the inner service's future and a tag: the
-    /// layers around it move no more bytes than without authentication.
+    /// What waits (an authentication, a form body) is boxed, so for a request decided at once (a
+    /// token the verified-token cache knows) the future is the inner service's future and a tag:
+    /// the layers around it move no more bytes than without authentication.
     pub struct ResponseFuture<S, ReqBody>
     where
         S: Service<Request<ReqBody>>,
@@ -45,8 +50,8 @@ pin_project! {
         S: Service<Request<ReqBody>>,
     {
         // `Option`s so their contents can be moved out once ready.
-        Validating {
-            waiting: Option<Box<Waiting<S, ReqBody>>>,
+        Waiting {
+            waiting: Option<Box<Pending<S, ReqBody>>>,
         },
         Preparing {
             preparing: Option<Box<Preparing<S, ReqBody>>>,
@@ -54,6 +59,7 @@ pin_project! {
         Calling {
             #[pin]
             future: S::Future,
+            headers: ExtraHeaders,
         },
         Rejected {
             response: Option<Box<Response<Bytes>>>,
@@ -61,9 +67,9 @@ pin_project! {
     }
 }
 
-/// A request waiting for its token's validation, with the inner service that will serve it.
-pub(crate) struct Waiting<S, ReqBody> {
-    validation: Validation,
+/// A request waiting for its authentication, with the inner service that will serve it.
+pub(crate) struct Pending<S, ReqBody> {
+    authentication: Waiting,
     inner: S,
     request: Request<ReqBody>,
     context: AuthContext,
@@ -80,14 +86,14 @@ impl<S, ReqBody> ResponseFuture<S, ReqBody>
 where
     S: Service<Request<ReqBody>>,
 {
-    pub(crate) fn validating(
-        validation: Validation,
+    pub(crate) fn waiting(
+        authentication: Waiting,
         inner: S,
         request: Request<ReqBody>,
         context: AuthContext,
     ) -> Self {
-        let waiting = Box::new(Waiting { validation, inner, request, context });
-        ResponseFuture { state: State::Validating { waiting: Some(waiting) } }
+        let waiting = Box::new(Pending { authentication, inner, request, context });
+        ResponseFuture { state: State::Waiting { waiting: Some(waiting) } }
     }
 
     pub(crate) fn preparing(preparation: Preparation<ReqBody>, inner: S, context: AuthContext) -> Self {
@@ -96,8 +102,8 @@ where
     }
 
     /// Calls `inner` now: it is the instance that was polled ready.
-    pub(crate) fn call(inner: &mut S, request: Request<ReqBody>) -> Self {
-        ResponseFuture { state: State::Calling { future: inner.call(request) } }
+    pub(crate) fn call(inner: &mut S, request: Request<ReqBody>, headers: ExtraHeaders) -> Self {
+        ResponseFuture { state: State::Calling { future: inner.call(request), headers } }
     }
 
     pub(crate) fn reject(response: Response<Bytes>) -> Self {
@@ -114,26 +120,32 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         loop {
             let next = match self.as_mut().project().state.project() {
-                StateProj::Calling { future } => {
-                    let res = ready!(future.poll(cx))?;
+                StateProj::Calling { future, headers } => {
+                    let mut res = ready!(future.poll(cx))?;
+                    if let Some(headers) = headers.take() {
+                        for (name, value) in headers.into_vec() {
+                            if let Ok(value) = HeaderValue::from_str(&value) {
+                                res.headers_mut().append(HeaderName::from_static(name), value);
+                            }
+                        }
+                    }
                     return Poll::Ready(Ok(res.map(ResponseBody::inner)));
                 }
                 StateProj::Rejected { response } => {
                     return Poll::Ready(Ok(rejected(response.take().map(|r| *r))));
                 }
-                StateProj::Validating { waiting } => {
+                StateProj::Waiting { waiting } => {
                     // Polled again after completion: answer rather than panic.
                     let Some(w) = waiting else { return Poll::Ready(Ok(rejected(None))) };
-                    let result = ready!(w.validation.as_mut().poll(cx));
+                    let outcome = ready!(w.authentication.as_mut().poll(cx));
                     let Some(w) = waiting.take() else { return Poll::Ready(Ok(rejected(None))) };
-                    let Waiting { mut inner, mut request, context, .. } = *w;
-                    match result {
-                        Ok(claims) => {
-                            request.extensions_mut().insert(claims);
-                            request.extensions_mut().insert(context);
-                            State::Calling { future: inner.call(request) }
+                    let Pending { mut inner, mut request, context, .. } = *w;
+                    match outcome {
+                        Ok(authenticated) => {
+                            let headers = admit(&mut request, authenticated, context);
+                            State::Calling { future: inner.call(request), headers }
                         }
-                        Err(e) => return Poll::Ready(Ok(rejected(Some(context.error_response(&e))))),
+                        Err(refusal) => return Poll::Ready(Ok(refused(&context, &refusal))),
                     }
                 }
                 StateProj::Preparing { preparing } => {
@@ -142,20 +154,21 @@ where
                     let Some(p) = preparing.take() else { return Poll::Ready(Ok(rejected(None))) };
                     let Preparing { mut inner, context, .. } = *p;
                     match result {
-                        Ok((mut request, claims)) => {
-                            if let Some(claims) = claims {
-                                request.extensions_mut().insert(claims);
-                            }
-                            request.extensions_mut().insert(context);
-                            State::Calling { future: inner.call(request) }
+                        Ok((mut request, authenticated)) => {
+                            let headers = admit(&mut request, authenticated, context);
+                            State::Calling { future: inner.call(request), headers }
                         }
-                        Err(e) => return Poll::Ready(Ok(rejected(Some(context.error_response(&e))))),
+                        Err(refusal) => return Poll::Ready(Ok(refused(&context, &refusal))),
                     }
                 }
             };
             self.as_mut().project().state.set(next);
         }
     }
+}
+
+fn refused<B>(context: &AuthContext, refusal: &Refusal) -> Response<ResponseBody<B>> {
+    context.renderer.render(refusal, context.grpc).map(ResponseBody::full)
 }
 
 /// A rejection as the layer's response; `None` (polled after completion) answers 500.

@@ -3,6 +3,7 @@
 
 use auth_core::requirements::check_static_scopes;
 use auth_core::{AuthError, Claims};
+
 use tonic::Status;
 use tonic::metadata::MetadataValue;
 
@@ -26,16 +27,18 @@ pub fn grpc_require(
         );
         return Err(Status::internal("authentication is not configured for this call"));
     };
-    check_static_scopes(extensions.get::<Claims>(), scopes, any_of).map_err(|e| status(&e, context))
+    check_static_scopes(extensions.get::<Claims>(), scopes, any_of).map_err(|e| status(e, context))
 }
 
-fn status(error: &AuthError, context: &AuthContext) -> Status {
-    tracing::debug!(reason = error.reason(), "gRPC call rejected");
-    let challenge = error.challenge(context.realm());
-    let code = tonic::Code::from_i32(i32::from(grpc_status(error.kind())));
-    let mut status = Status::new(code, challenge.error_description);
-    if let Some(value) = challenge.www_authenticate.and_then(|v| MetadataValue::try_from(v).ok()) {
-        status.metadata_mut().insert("www-authenticate", value);
+fn status(error: AuthError, context: &AuthContext) -> Status {
+    let refusal = context.refuse(error);
+    let code = tonic::Code::from_i32(i32::from(grpc_status(refusal.error().kind())));
+    let rejection = refusal.rejection();
+    let mut status = Status::new(code, rejection.error_description());
+    for challenge in rejection.challenges() {
+        if let Ok(value) = MetadataValue::try_from(challenge.to_string()) {
+            status.metadata_mut().append("www-authenticate", value);
+        }
     }
     status
 }

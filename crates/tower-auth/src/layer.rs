@@ -3,14 +3,18 @@
 use std::fmt;
 use std::sync::Arc;
 
-use auth_core::token::FoundToken;
-use auth_core::{AuthError, Challenge, CredentialSources, TokenLocator, Validator};
-use http::Response;
+use auth_core::{
+    AuthError, Authenticated, Authentication, Authenticator, Credential, CredentialSources, Rejection,
+    Validator,
+};
+use http::{HeaderMap, Method, Request, Response, Uri};
 use tower_layer::Layer;
 
-use crate::request::HttpParts;
+use crate::context::AuthContext;
+use crate::future::ExtraHeaders;
+use crate::request::{HttpParts, is_grpc};
 use crate::response::Renderer;
-use crate::service::Auth;
+use crate::service::AuthService;
 
 /// Validates the access token of every request with an [`auth_core::Validator`]; on success the
 /// verified [`auth_core::Claims`] are put in the request extensions, otherwise the request is
@@ -38,54 +42,85 @@ pub struct AuthLayer {
     pub(crate) config: Arc<Config>,
 }
 
+#[derive(Clone)]
 pub(crate) struct Config {
-    pub(crate) validator: Validator,
-    pub(crate) locator: TokenLocator,
+    pub(crate) authenticator: Authenticator,
     pub(crate) custom: Option<TokenExtractor>,
-    pub(crate) optional: bool,
     pub(crate) renderer: Renderer,
 }
 
 /// A user-supplied way to find the token in a request (see [`AuthLayer::extract_token_with`]).
-pub type TokenExtractor =
-    Arc<dyn Fn(&http::HeaderMap, &http::Uri) -> Result<Option<String>, AuthError> + Send + Sync>;
+pub type TokenExtractor = Arc<dyn Fn(&HeaderMap, &Uri) -> Result<Option<String>, AuthError> + Send + Sync>;
 
 impl Config {
-    /// The request's token: the custom extractor's answer when one is set, else the built-in
-    /// sources (header, and the configured cookie, query and form methods), borrowed from the
-    /// request; the header token's syntax is left for [`Validator::decide`] to check.
-    pub(crate) fn find<'r>(
+    /// Runs the pipeline on a request's head (and the form body the form path read): the custom
+    /// extractor's token when one is set, else the built-in sources.
+    pub(crate) fn authenticate(
         &self,
-        parts: &'r HttpParts<'r>,
-        form_body: Option<&'r [u8]>,
-    ) -> Result<Option<FoundToken<'r>>, AuthError> {
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        form: Option<&[u8]>,
+    ) -> Authentication {
+        let mut parts = HttpParts::new(method, uri, headers);
+        if let Some(body) = form {
+            parts = parts.with_form(body);
+        }
         match &self.custom {
-            Some(extract) => Ok(extract(parts.headers(), parts.uri())?.map(FoundToken::trusted)),
-            None => self.locator.find_with_form(parts, form_body),
+            Some(extract) => {
+                let found = extract(headers, uri).map(|token| token.map(Credential::bearer));
+                self.authenticator.authenticate_with(&parts, found)
+            }
+            None => self.authenticator.authenticate(&parts),
         }
     }
+
+    /// What later layers and extractors of this request render with.
+    pub(crate) fn context(&self, headers: &HeaderMap) -> AuthContext {
+        AuthContext {
+            authenticator: self.authenticator.clone(),
+            renderer: self.renderer.clone(),
+            grpc: is_grpc(headers),
+        }
+    }
+}
+
+/// Puts what the pipeline learned into the request: the claims, the key binding, the context;
+/// returns the headers the response must carry, if any.
+pub(crate) fn admit<B>(
+    req: &mut Request<B>,
+    authenticated: Authenticated,
+    context: AuthContext,
+) -> ExtraHeaders {
+    let extensions = req.extensions_mut();
+    if let Some(claims) = authenticated.claims {
+        extensions.insert(claims);
+    }
+    if let Some(binding) = authenticated.binding {
+        extensions.insert(binding);
+    }
+    extensions.insert(context);
+    let headers = authenticated.response_headers;
+    (!headers.is_empty()).then(|| headers.into_boxed_slice())
 }
 
 impl AuthLayer {
     /// A layer requiring a valid token on every request, read from the `Authorization` header.
     pub fn new(validator: Validator) -> Self {
-        let renderer = Renderer::new(validator.realm());
-        AuthLayer {
-            config: Arc::new(Config {
-                validator,
-                locator: TokenLocator::default(),
-                custom: None,
-                optional: false,
-                renderer,
-            }),
-        }
+        AuthLayer::from_authenticator(Authenticator::new(validator))
+    }
+
+    /// A layer with this pipeline configuration (shared with `actix-auth`'s): its credential
+    /// sources, optional mode, form-body limit and target rules.
+    pub fn from_authenticator(authenticator: Authenticator) -> Self {
+        AuthLayer { config: Arc::new(Config { authenticator, custom: None, renderer: Renderer::default() }) }
     }
 
     /// Lets requests without any credentials through, without claims (handlers see
     /// `Option<Claims<T>>` as `None`). Requests with bad or malformed credentials are still
     /// rejected: a broken token is never silently treated as anonymous.
     pub fn optional(self) -> Self {
-        self.map(|c| c.optional = true)
+        self.map(|c| c.authenticator = c.authenticator.clone().optional())
     }
 
     /// Also accept the token from a cookie or the `access_token` query parameter. A token sent
@@ -93,19 +128,20 @@ impl AuthLayer {
     /// ([`CredentialSources::with_form`]) needs the body: it takes effect only through
     /// [`inspect_form_body`](Self::inspect_form_body).
     pub fn credential_sources(self, sources: CredentialSources) -> Self {
-        self.map(|c| c.locator = TokenLocator::new(sources))
+        self.map(|c| c.authenticator = c.authenticator.clone().credential_sources(sources))
     }
 
     /// Renders HTTP rejections with `f` (a `problem+json` body, say), given the error and its
-    /// default [`Challenge`]. The status and the `WWW-Authenticate` / `Retry-After` headers are
-    /// kept unless `f` sets them: a response left at `200 OK` gets the challenge's status.
+    /// default [`Rejection`]. The status and the `WWW-Authenticate` / `Retry-After` (and extra)
+    /// headers are kept unless `f` sets them: a response left at `200 OK` gets the rejection's
+    /// status ([`Rejection::fill_in`], the rule `actix-auth` applies too).
     /// [`challenge_response`](crate::challenge_response) is the default rendering to start from.
     /// gRPC calls are always answered with `grpc-status`, whatever `f` does.
     pub fn render_errors_with<F>(self, f: F) -> Self
     where
-        F: Fn(&AuthError, Challenge) -> Response<String> + Send + Sync + 'static,
+        F: Fn(&AuthError, &Rejection) -> Response<String> + Send + Sync + 'static,
     {
-        self.map(|c| c.renderer = c.renderer.clone().with_custom(Arc::new(f)))
+        self.map(|c| c.renderer = Renderer::with_custom(Arc::new(f)))
     }
 
     /// Finds the token with `f` instead of the built-in sources: a custom header, a signed
@@ -133,27 +169,26 @@ impl AuthLayer {
 
     /// The validator.
     pub fn validator(&self) -> &Validator {
-        &self.config.validator
+        self.config.authenticator.validator()
+    }
+
+    /// The pipeline configuration.
+    pub fn authenticator(&self) -> &Authenticator {
+        &self.config.authenticator
     }
 
     fn map(self, f: impl FnOnce(&mut Config)) -> Self {
-        let mut config = Config {
-            validator: self.config.validator.clone(),
-            locator: self.config.locator.clone(),
-            custom: self.config.custom.clone(),
-            optional: self.config.optional,
-            renderer: self.config.renderer.clone(),
-        };
+        let mut config = Config::clone(&self.config);
         f(&mut config);
         AuthLayer { config: Arc::new(config) }
     }
 }
 
 impl<S> Layer<S> for AuthLayer {
-    type Service = Auth<S>;
+    type Service = AuthService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Auth { inner, config: Arc::clone(&self.config) }
+        AuthService { inner, config: Arc::clone(&self.config) }
     }
 }
 
@@ -166,10 +201,8 @@ impl fmt::Debug for AuthLayer {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthLayer")
-            .field("validator", &self.validator)
-            .field("sources", self.locator.sources())
+            .field("authenticator", &self.authenticator)
             .field("custom_extractor", &self.custom.is_some())
-            .field("optional", &self.optional)
             .field("renderer", &self.renderer)
             .finish()
     }

@@ -98,13 +98,13 @@ pub use context::AuthContext;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use extract::{AuthRejection, Claims, Verified};
-pub use form::{DEFAULT_FORM_BODY_LIMIT, FormAuth, FormAuthLayer};
+pub use form::{DEFAULT_FORM_BODY_LIMIT, FormAuthLayer, FormAuthService};
 pub use future::ResponseFuture;
 pub use layer::{AuthLayer, TokenExtractor};
 pub use response::{challenge_response, grpc_status};
-pub use scope::{RequireScopes, RequireScopesLayer};
+pub use scope::{RequireScopesLayer, RequireScopesService};
 pub use scoped::{ScopeSet, Scoped};
-pub use service::Auth;
+pub use service::AuthService;
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
@@ -145,8 +145,8 @@ pub mod __private {
     #[cfg(feature = "tonic")]
     pub use crate::grpc::grpc_require;
     #[cfg(feature = "axum")]
-    pub use auth_core::requirements::DeriveClaims;
-    pub use auth_core::requirements::validate_scopes;
+    pub use auth_core::__private::DeriveClaims;
+    pub use auth_core::__private::validate_scopes;
     #[cfg(feature = "axum")]
     pub use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
     pub use http::request::Parts;

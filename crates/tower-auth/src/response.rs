@@ -3,13 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use auth_core::{AuthError, Challenge, ErrorKind};
+use auth_core::{AuthError, ErrorKind, Refusal, Rejection};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Response, StatusCode, header};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 /// A custom renderer for HTTP rejections, see [`AuthLayer::render_errors_with`](crate::AuthLayer::render_errors_with).
-pub(crate) type RenderFn = dyn Fn(&AuthError, Challenge) -> Response<String> + Send + Sync;
+pub(crate) type RenderFn = dyn Fn(&AuthError, &Rejection) -> Response<String> + Send + Sync;
 
 /// gRPC status codes used here (grpc/doc/statuscodes.md).
 const GRPC_INVALID_ARGUMENT: u8 = 3;
@@ -21,57 +21,40 @@ const GRPC_UNAUTHENTICATED: u8 = 16;
 /// gRPC `Percent-Byte-Unencoded` is %x20-%x24 / %x26-%x7E: encode controls, `%` and non-ASCII.
 const GRPC_MESSAGE: &AsciiSet = &CONTROLS.add(b'%');
 
-/// The realm and the optional custom renderer, shared by the auth layer, the scope layer and the
-/// extractors, so every rejection of one route looks the same.
-#[derive(Clone)]
+/// The optional custom renderer, shared by the auth layer, the scope layer and the extractors,
+/// so every rejection of one route looks the same.
+#[derive(Clone, Default)]
 pub(crate) struct Renderer {
-    realm: Option<Arc<str>>,
     custom: Option<Arc<RenderFn>>,
 }
 
 impl Renderer {
-    pub(crate) fn new(realm: Option<&str>) -> Self {
-        Renderer { realm: realm.map(Arc::from), custom: None }
-    }
-
-    pub(crate) fn with_custom(mut self, f: Arc<RenderFn>) -> Self {
-        self.custom = Some(f);
-        self
-    }
-
-    pub(crate) fn realm(&self) -> Option<&str> {
-        self.realm.as_deref()
+    pub(crate) fn with_custom(f: Arc<RenderFn>) -> Self {
+        Renderer { custom: Some(f) }
     }
 
     pub(crate) fn is_custom(&self) -> bool {
         self.custom.is_some()
     }
 
-    /// The response for `error`: gRPC shape when `grpc`, else HTTP (custom body if configured).
-    pub(crate) fn render(&self, error: &AuthError, grpc: bool) -> Response<Bytes> {
-        tracing::debug!(reason = error.reason(), grpc, "request rejected");
-        let challenge = error.challenge(self.realm());
+    /// The response for a refusal: gRPC shape when `grpc`, else HTTP (custom body if configured;
+    /// whatever it lacks of the rejection's status and headers is filled in by auth-core's rule).
+    pub(crate) fn render(&self, refusal: &Refusal, grpc: bool) -> Response<Bytes> {
+        let (error, rejection) = (refusal.error(), refusal.rejection());
         if grpc {
-            return grpc_response(error.kind(), challenge.error_description, &challenge);
+            return grpc_response(error.kind(), rejection);
         }
         match &self.custom {
-            None => challenge_response(&challenge).map(Bytes::from),
+            None => challenge_response(rejection).map(Bytes::from),
             Some(f) => {
-                let mut res = f(error, challenge.clone());
-                // A custom body must not lose the status or the challenge headers by omission.
-                if res.status() == StatusCode::OK {
-                    *res.status_mut() = status(&challenge);
-                }
-                let headers = res.headers_mut();
-                if !headers.contains_key(header::WWW_AUTHENTICATE)
-                    && let Some(v) = challenge.www_authenticate.as_deref().and_then(header_value)
-                {
-                    headers.insert(header::WWW_AUTHENTICATE, v);
-                }
-                if !headers.contains_key(header::RETRY_AFTER)
-                    && let Some(secs) = challenge.retry_after
-                {
-                    headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                let mut res = f(error, rejection);
+                let (status, missing) =
+                    rejection.fill_in(res.status().as_u16(), |name| res.headers().contains_key(name));
+                *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
+                for (name, value) in missing {
+                    if let Some(v) = header_value(&value) {
+                        res.headers_mut().append(HeaderName::from_static(name), v);
+                    }
                 }
                 res.map(Bytes::from)
             }
@@ -81,33 +64,31 @@ impl Renderer {
 
 impl fmt::Debug for Renderer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Renderer")
-            .field("realm", &self.realm)
-            .field("custom", &self.custom.is_some())
-            .finish()
+        f.debug_struct("Renderer").field("custom", &self.custom.is_some()).finish()
     }
 }
 
-/// The default HTTP rendering of a challenge: its status, `WWW-Authenticate`, `Retry-After`,
-/// `content-type: application/json` and its JSON body.
+/// The default HTTP rendering of a rejection: its status, its headers
+/// ([`Rejection::headers`]: `content-type`, one `WWW-Authenticate` per challenge,
+/// `Retry-After`, extra headers) and its JSON body.
 ///
 /// Custom renderers can start from it and replace the body:
 ///
 /// ```
 /// use auth_core::{AuthError, TokenProblem};
 ///
-/// let challenge = AuthError::InvalidToken(TokenProblem::Expired).challenge(Some("petstore"));
-/// let res = tower_auth::challenge_response(&challenge);
+/// let rejection = AuthError::InvalidToken(TokenProblem::Expired).rejection(Some("petstore"));
+/// let res = tower_auth::challenge_response(&rejection);
 /// assert_eq!(res.status(), 401);
 /// assert!(res.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
 /// ```
-pub fn challenge_response(challenge: &Challenge) -> Response<String> {
-    let mut res = Response::new(challenge.body.clone());
-    *res.status_mut() = status(challenge);
+pub fn challenge_response(rejection: &Rejection) -> Response<String> {
+    let mut res = Response::new(rejection.body().to_owned());
+    *res.status_mut() = StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED);
     let headers = res.headers_mut();
-    for (name, value) in challenge.headers() {
+    for (name, value) in rejection.headers() {
         if let Some(v) = header_value(&value) {
-            headers.insert(HeaderName::from_static(name), v);
+            headers.append(HeaderName::from_static(name), v);
         }
     }
     res
@@ -126,11 +107,13 @@ pub fn grpc_status(kind: ErrorKind) -> u8 {
 }
 
 /// A trailers-only gRPC answer: HTTP 200, `grpc-status`, `grpc-message`, empty body. The
-/// `WWW-Authenticate` header is kept so clients can still read the challenge.
-fn grpc_response(kind: ErrorKind, message: &str, challenge: &Challenge) -> Response<Bytes> {
-    let mut res = grpc_trailers_only(grpc_status(kind), message);
-    if let Some(v) = challenge.www_authenticate.as_deref().and_then(header_value) {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+/// `WWW-Authenticate` challenges are kept so clients can still read them.
+fn grpc_response(kind: ErrorKind, rejection: &Rejection) -> Response<Bytes> {
+    let mut res = grpc_trailers_only(grpc_status(kind), rejection.error_description());
+    for challenge in rejection.challenges() {
+        if let Some(v) = header_value(&challenge.to_string()) {
+            res.headers_mut().append(header::WWW_AUTHENTICATE, v);
+        }
     }
     res
 }
@@ -150,15 +133,11 @@ fn grpc_trailers_only(code: u8, message: &str) -> Response<Bytes> {
 /// The answer when the auth layers are mounted wrongly (no `AuthLayer` in front): a 500 (gRPC:
 /// 13 `INTERNAL`), never a panic and never a pass-through.
 pub(crate) fn misconfigured(grpc: bool) -> Response<Bytes> {
-    let challenge = Challenge::misconfigured();
+    let rejection = Rejection::misconfigured();
     if grpc {
-        return grpc_trailers_only(GRPC_INTERNAL, challenge.error_description);
+        return grpc_trailers_only(GRPC_INTERNAL, rejection.error_description());
     }
-    challenge_response(&challenge).map(Bytes::from)
-}
-
-fn status(challenge: &Challenge) -> StatusCode {
-    StatusCode::from_u16(challenge.status).unwrap_or(StatusCode::UNAUTHORIZED)
+    challenge_response(&rejection).map(Bytes::from)
 }
 
 fn header_value(s: &str) -> Option<HeaderValue> {
@@ -169,21 +148,35 @@ fn header_value(s: &str) -> Option<HeaderValue> {
 mod tests {
     use std::time::Duration;
 
-    use auth_core::{RequestProblem, ScopeRequirement, TokenProblem};
+    use auth_core::{
+        Algorithm, Authenticator, IssuerConfig, RequestProblem, ScopeRequirement, StaticKey, TokenProblem,
+        Validator,
+    };
 
     use super::*;
 
+    fn authenticator() -> Authenticator {
+        let validator = Validator::builder()
+            .issuer(IssuerConfig::static_keys("i", [StaticKey::hmac(vec![7; 32])]))
+            .algorithms([Algorithm::HS256])
+            .audience("a")
+            .realm("r")
+            .build()
+            .unwrap();
+        Authenticator::new(validator)
+    }
+
     #[test]
     fn grpc_codes_and_message_encoding() {
-        let r = Renderer::new(Some("r"));
-        let res = r.render(&AuthError::InsufficientScope(ScopeRequirement::all(["a"])), true);
+        let (a, r) = (authenticator(), Renderer::default());
+        let res = r.render(&a.refuse(AuthError::InsufficientScope(ScopeRequirement::all(["a"]))), true);
         assert_eq!(res.status(), 200);
         assert_eq!(res.headers()["grpc-status"], "7");
         assert!(res.headers()["www-authenticate"].to_str().unwrap().contains(r#"scope="a""#));
         assert!(res.body().is_empty());
-        let res = r.render(&AuthError::InvalidRequest(RequestProblem::EmptyCredentials), true);
+        let res = r.render(&a.refuse(AuthError::InvalidRequest(RequestProblem::EmptyCredentials)), true);
         assert_eq!(res.headers()["grpc-status"], "3");
-        let res = r.render(&AuthError::Unavailable { retry_after: Duration::from_secs(3) }, true);
+        let res = r.render(&a.refuse(AuthError::Unavailable { retry_after: Duration::from_secs(3) }), true);
         assert_eq!(res.headers()["grpc-status"], "14");
         let res = grpc_trailers_only(16, "100% sure, très");
         assert_eq!(res.headers()["grpc-message"], "100%25 sure, tr%C3%A8s");
@@ -191,9 +184,9 @@ mod tests {
 
     #[test]
     fn custom_renderer_keeps_status_and_challenge() {
-        let f: Arc<RenderFn> = Arc::new(|_, c| Response::new(format!("problem: {}", c.error_description)));
-        let r = Renderer::new(Some("r")).with_custom(f);
-        let res = r.render(&AuthError::InvalidToken(TokenProblem::Expired), false);
+        let f: Arc<RenderFn> = Arc::new(|_, r| Response::new(format!("problem: {}", r.error_description())));
+        let r = Renderer::with_custom(f);
+        let res = r.render(&authenticator().refuse(AuthError::InvalidToken(TokenProblem::Expired)), false);
         assert_eq!(res.status(), 401);
         assert!(res.headers().contains_key(header::WWW_AUTHENTICATE));
         assert_eq!(res.body(), "problem: the token has expired");

@@ -65,21 +65,21 @@ impl fmt::Debug for RequireScopesLayer {
 }
 
 impl<S> Layer<S> for RequireScopesLayer {
-    type Service = RequireScopes<S>;
+    type Service = RequireScopesService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequireScopes { inner, requirement: self.requirement.clone() }
+        RequireScopesService { inner, requirement: self.requirement.clone() }
     }
 }
 
 /// Middleware checking scopes; built by [`RequireScopesLayer`].
 #[derive(Clone)]
-pub struct RequireScopes<S> {
+pub struct RequireScopesService<S> {
     inner: S,
     requirement: ScopeRequirement,
 }
 
-impl<S> RequireScopes<S> {
+impl<S> RequireScopesService<S> {
     /// The inner service.
     pub fn get_ref(&self) -> &S {
         &self.inner
@@ -96,16 +96,16 @@ impl<S> RequireScopes<S> {
     }
 }
 
-impl<S: fmt::Debug> fmt::Debug for RequireScopes<S> {
+impl<S: fmt::Debug> fmt::Debug for RequireScopesService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireScopes")
+        f.debug_struct("RequireScopesService")
             .field("inner", &self.inner)
             .field("requirement", &self.requirement)
             .finish()
     }
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireScopes<S>
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireScopesService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
 {
@@ -128,7 +128,7 @@ where
             return ResponseFuture::reject(misconfigured(is_grpc(req.headers())));
         };
         match check_scopes(req.extensions().get::<Claims>(), &self.requirement) {
-            Ok(()) => ResponseFuture::call(&mut self.inner, req),
+            Ok(()) => ResponseFuture::call(&mut self.inner, req, None),
             Err(e) => ResponseFuture::reject(context.error_response(&e)),
         }
     }

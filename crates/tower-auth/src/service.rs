@@ -1,27 +1,26 @@
-//! [`Auth`]: the authentication middleware service.
+//! [`AuthService`]: the authentication middleware service.
 
 use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use auth_core::Decision;
+use auth_core::Authentication;
 use http::{Request, Response};
 use tower_service::Service;
 
 use crate::body::ResponseBody;
-use crate::context::AuthContext;
 use crate::future::ResponseFuture;
-use crate::layer::Config;
-use crate::request::{HttpParts, is_grpc};
+use crate::layer::{Config, admit};
+use crate::request::is_grpc;
 
-/// Middleware validating access tokens; built by [`AuthLayer`](crate::AuthLayer).
+/// Middleware authenticating every request; built by [`AuthLayer`](crate::AuthLayer).
 #[derive(Clone)]
-pub struct Auth<S> {
+pub struct AuthService<S> {
     pub(crate) inner: S,
     pub(crate) config: Arc<Config>,
 }
 
-impl<S> Auth<S> {
+impl<S> AuthService<S> {
     /// The inner service.
     pub fn get_ref(&self) -> &S {
         &self.inner
@@ -38,7 +37,7 @@ impl<S> Auth<S> {
     }
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Auth<S>
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
 {
@@ -55,11 +54,11 @@ where
     }
 }
 
-/// The body-blind path: locate the token in headers and query, then validate it or reject.
+/// The body-blind path: one call into auth-core's pipeline, then admit, answer, or wait.
 ///
-/// What can be decided at once ([`auth_core::Validator::decide`]: no token, a bad one, a token the
-/// verified-token cache knows) calls `inner`, the instance polled ready, or answers, here. Only a
-/// validation that must wait swaps a clone of `inner` in and keeps the ready instance for later.
+/// What is decided at once (no token, a bad one, a token the verified-token cache knows whose
+/// checks answer at once) calls `inner`, the instance polled ready, or answers, here. Only an
+/// authentication that must wait swaps a clone of `inner` in and keeps the ready instance for later.
 pub(crate) fn dispatch<S, ReqBody, ResBody>(
     config: &Config,
     inner: &mut S,
@@ -68,33 +67,26 @@ pub(crate) fn dispatch<S, ReqBody, ResBody>(
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
 {
-    let context = AuthContext { renderer: config.renderer.clone(), grpc: is_grpc(req.headers()) };
-    let parts = HttpParts::new(req.headers(), req.uri());
-    let found = match config.find(&parts, None) {
-        Ok(found) => found,
-        Err(e) => return ResponseFuture::reject(context.error_response(&e)),
-    };
-    match config.validator.decide(found, config.optional) {
-        Decision::Now(Ok(claims)) => {
-            if let Some(claims) = claims {
-                req.extensions_mut().insert(claims);
-            }
-            req.extensions_mut().insert(context);
-            ResponseFuture::call(inner, req)
+    match config.authenticate(req.method(), req.uri(), req.headers(), None) {
+        Authentication::Ready(Ok(authenticated)) => {
+            let context = config.context(req.headers());
+            let headers = admit(&mut req, authenticated, context);
+            ResponseFuture::call(inner, req, headers)
         }
-        Decision::Now(Err(e)) => ResponseFuture::reject(context.error_response(&e)),
-        Decision::Validate(token) => {
-            let (validator, token) = (config.validator.clone(), token.into_owned());
-            let validation = Box::pin(async move { validator.validate_in_full(&token).await });
+        Authentication::Ready(Err(refusal)) => {
+            ResponseFuture::reject(config.renderer.render(&refusal, is_grpc(req.headers())))
+        }
+        Authentication::Pending(authentication) => {
+            let context = config.context(req.headers());
             let clone = inner.clone();
             let ready = std::mem::replace(inner, clone);
-            ResponseFuture::validating(validation, ready, req, context)
+            ResponseFuture::waiting(authentication, ready, req, context)
         }
     }
 }
 
-impl<S: fmt::Debug> fmt::Debug for Auth<S> {
+impl<S: fmt::Debug> fmt::Debug for AuthService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Auth").field("inner", &self.inner).field("config", &self.config).finish()
+        f.debug_struct("AuthService").field("inner", &self.inner).field("config", &self.config).finish()
     }
 }

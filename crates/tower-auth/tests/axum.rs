@@ -258,8 +258,8 @@ async fn custom_renderer_and_cookie_source() {
     let layer = AuthLayer::new(validator)
         .credential_sources(CredentialSources::default().with_cookie("at"))
         .render_errors_with(|error, challenge| {
-            let body = json!({"type": "about:blank", "title": error.reason(), "status": challenge.status});
-            let mut res = tower_auth::challenge_response(&challenge);
+            let body = json!({"type": "about:blank", "title": error.reason(), "status": challenge.status()});
+            let mut res = tower_auth::challenge_response(challenge);
             res.headers_mut().insert("content-type", "application/problem+json".parse().unwrap());
             *res.body_mut() = body.to_string();
             res

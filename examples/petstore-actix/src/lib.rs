@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use actix_auth::{Auth, Claims, OptionalClaims, RequireScopes, requires_scopes};
+use actix_auth::{AuthLayer, Claims, OptionalClaims, RequireScopesLayer, requires_scopes};
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
@@ -36,23 +36,23 @@ struct AppState {
 
 /// Registers the Petstore's routes, over `store`, on an actix `App` (`App::new().configure(..)`).
 ///
-/// `Auth` wraps each protected resource (not the app), so unknown paths still answer 404. The
+/// `AuthLayer` wraps each protected resource (not the app), so unknown paths still answer 404. The
 /// handlers state their scopes with `#[requires_scopes]`; `POST /pets` shows the other style, a
-/// `RequireScopes` middleware inside `Auth` (the same 403 answer; the attribute costs less per
+/// `RequireScopesLayer` middleware inside `AuthLayer` (the same 403 answer; the attribute costs less per
 /// request: an extractor rather than a boxed middleware call).
 pub fn configure(cfg: &mut web::ServiceConfig, validator: Validator, store: Arc<PetStore>) {
     // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form field
     // is refused as `invalid_request` (RFC 6750 §2: one method per request).
-    let protected = Auth::new(validator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    let protected = AuthLayer::new(validator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
     // No token: the handler sees `None`. A bad token is still refused (401).
-    let optional = Auth::new(validator.clone()).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    let optional = AuthLayer::new(validator.clone()).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
 
     cfg.app_data(web::Data::new(AppState { store, validator }))
         .route("/health", web::get().to(health))
         .service(
             web::resource("/pets")
                 .route(web::get().to(list_pets))
-                .route(web::post().to(create_pet).wrap(RequireScopes::all(["pets:write"])))
+                .route(web::post().to(create_pet).wrap(RequireScopesLayer::all(["pets:write"])))
                 .wrap(protected.clone()),
         )
         .service(

@@ -53,10 +53,16 @@ fn authorize<T>(
     if let Some(requirement) = requirement
         && let Err(error) = requirement.check(claims.scopes())
     {
-        let challenge = error.challenge(Some(petstore::REALM));
+        // Through the layer's context, the refusal is counted and rendered as the layer's own.
+        let rejection = match request.extensions().get::<tower_auth::AuthContext>() {
+            Some(context) => context.refuse(error.clone()).into_parts().1,
+            None => error.rejection(Some(petstore::REALM)),
+        };
         let mut status = Status::permission_denied(error.to_string());
-        if let Some(value) = challenge.www_authenticate.and_then(|v| MetadataValue::try_from(v).ok()) {
-            status.metadata_mut().insert("www-authenticate", value);
+        for challenge in rejection.challenges() {
+            if let Ok(value) = MetadataValue::try_from(challenge.to_string()) {
+                status.metadata_mut().append("www-authenticate", value);
+            }
         }
         return Err(status);
     }

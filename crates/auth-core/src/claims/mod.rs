@@ -44,7 +44,7 @@ struct ClaimsInner {
     scopes: Scopes,
     /// The payload as a JSON tree, built on first use: validation itself needs none.
     tree: OnceLock<serde_json::Value>,
-    alg: Algorithm,
+    alg: Option<Algorithm>,
     kid: Option<Arc<str>>,
 }
 
@@ -53,7 +53,7 @@ impl Claims {
     pub(crate) fn verified(
         registered: RegisteredClaims,
         scopes: Scopes,
-        alg: Algorithm,
+        alg: Option<Algorithm>,
         kid: Option<Arc<str>>,
     ) -> Self {
         Claims(Arc::new(ClaimsInner { registered, scopes, tree: OnceLock::new(), alg, kid }))
@@ -90,8 +90,9 @@ impl Claims {
         serde_json::from_str(self.0.registered.text())
     }
 
-    /// The algorithm the token was verified with.
-    pub fn algorithm(&self) -> Algorithm {
+    /// The algorithm of the signature the token was verified by; `None` for a token that was
+    /// not verified by a signature (an introspected opaque token).
+    pub fn algorithm(&self) -> Option<Algorithm> {
         self.0.alg
     }
 

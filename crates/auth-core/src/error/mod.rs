@@ -6,11 +6,16 @@
 
 mod challenge;
 mod config;
+mod reason;
+mod rejection;
 
 use std::time::Duration;
 
-pub use challenge::Challenge;
+pub use challenge::{Challenge, Scheme};
 pub use config::ConfigError;
+pub(crate) use reason::Reason;
+pub(crate) use rejection::ChallengeRules;
+pub use rejection::Rejection;
 
 use crate::claims::ScopeRequirement;
 
@@ -68,12 +73,27 @@ impl AuthError {
 
     /// A short, stable label for logs and counters (`expired`, `bad_signature`, `missing_token`, …).
     pub fn reason(&self) -> &'static str {
+        self.reason_code().label()
+    }
+
+    /// The reason as the enum the counters are indexed by.
+    pub(crate) fn reason_code(&self) -> Reason {
         match self {
-            AuthError::MissingToken => "missing_token",
-            AuthError::InvalidRequest(p) => p.label(),
-            AuthError::InvalidToken(p) => p.label(),
-            AuthError::InsufficientScope(_) => "insufficient_scope",
-            AuthError::Unavailable { .. } => "unavailable",
+            AuthError::MissingToken => Reason::MissingToken,
+            AuthError::InvalidRequest(p) => p.reason(),
+            AuthError::InvalidToken(p) => p.reason(),
+            AuthError::InsufficientScope(_) => Reason::InsufficientScope,
+            AuthError::Unavailable { .. } => Reason::Unavailable,
+        }
+    }
+
+    /// The HTTP status RFC 6750 gives this error: 401, 400, 403 or 503.
+    pub fn status(&self) -> u16 {
+        match self.kind() {
+            ErrorKind::MissingToken | ErrorKind::InvalidToken => 401,
+            ErrorKind::InvalidRequest => 400,
+            ErrorKind::InsufficientScope => 403,
+            ErrorKind::Unavailable => 503,
         }
     }
 
@@ -109,20 +129,23 @@ pub enum RequestProblem {
     MalformedAuthorization,
     /// `Bearer` with no token after it.
     EmptyCredentials,
-    /// More than one `Authorization` header, or the token sent by more than one method.
+    /// The token sent by more than one method (header, query, cookie, form), or one method twice.
     MultipleCredentials,
+    /// More than one `Authorization` header field.
+    MultipleAuthorizationHeaders,
     /// An `application/x-www-form-urlencoded` body inspected for `access_token` (RFC 6750 §2.2)
     /// is larger than the adapter's limit, or could not be read.
     UnreadableFormBody,
 }
 
 impl RequestProblem {
-    fn label(self) -> &'static str {
+    fn reason(self) -> Reason {
         match self {
-            RequestProblem::MalformedAuthorization => "malformed_authorization",
-            RequestProblem::EmptyCredentials => "empty_credentials",
-            RequestProblem::MultipleCredentials => "multiple_credentials",
-            RequestProblem::UnreadableFormBody => "unreadable_form_body",
+            RequestProblem::MalformedAuthorization => Reason::MalformedAuthorization,
+            RequestProblem::EmptyCredentials => Reason::EmptyCredentials,
+            RequestProblem::MultipleCredentials => Reason::MultipleCredentials,
+            RequestProblem::MultipleAuthorizationHeaders => Reason::MultipleAuthorizationHeaders,
+            RequestProblem::UnreadableFormBody => Reason::UnreadableFormBody,
         }
     }
 
@@ -132,6 +155,9 @@ impl RequestProblem {
             RequestProblem::MalformedAuthorization => "the Authorization header is malformed",
             RequestProblem::EmptyCredentials => "the Bearer credentials are empty",
             RequestProblem::MultipleCredentials => "the access token was sent by more than one method",
+            RequestProblem::MultipleAuthorizationHeaders => {
+                "the request has more than one Authorization header"
+            }
             RequestProblem::UnreadableFormBody => "the form body is too large or could not be read",
         }
     }
@@ -178,24 +204,24 @@ pub enum TokenProblem {
 }
 
 impl TokenProblem {
-    fn label(&self) -> &'static str {
+    fn reason(&self) -> Reason {
         match self {
-            TokenProblem::Malformed => "malformed",
-            TokenProblem::AlgorithmNotAllowed => "algorithm_not_allowed",
-            TokenProblem::TypeNotAccepted => "type_not_accepted",
-            TokenProblem::UnsupportedCritical => "unsupported_critical",
-            TokenProblem::UnknownIssuer => "unknown_issuer",
-            TokenProblem::UnknownKey => "unknown_key",
-            TokenProblem::BadSignature => "bad_signature",
-            TokenProblem::Expired => "expired",
-            TokenProblem::NotYetValid => "not_yet_valid",
-            TokenProblem::IssuedInFuture => "issued_in_future",
-            TokenProblem::TooOld => "too_old",
-            TokenProblem::MissingClaim(_) | TokenProblem::MissingCustomClaim(_) => "missing_claim",
-            TokenProblem::WrongClaimType(_) => "wrong_claim_type",
-            TokenProblem::WrongAudience => "wrong_audience",
-            TokenProblem::ClientNotAllowed => "client_not_allowed",
-            TokenProblem::Rejected(_) => "rejected",
+            TokenProblem::Malformed => Reason::Malformed,
+            TokenProblem::AlgorithmNotAllowed => Reason::AlgorithmNotAllowed,
+            TokenProblem::TypeNotAccepted => Reason::TypeNotAccepted,
+            TokenProblem::UnsupportedCritical => Reason::UnsupportedCritical,
+            TokenProblem::UnknownIssuer => Reason::UnknownIssuer,
+            TokenProblem::UnknownKey => Reason::UnknownKey,
+            TokenProblem::BadSignature => Reason::BadSignature,
+            TokenProblem::Expired => Reason::Expired,
+            TokenProblem::NotYetValid => Reason::NotYetValid,
+            TokenProblem::IssuedInFuture => Reason::IssuedInFuture,
+            TokenProblem::TooOld => Reason::TooOld,
+            TokenProblem::MissingClaim(_) | TokenProblem::MissingCustomClaim(_) => Reason::MissingClaim,
+            TokenProblem::WrongClaimType(_) => Reason::WrongClaimType,
+            TokenProblem::WrongAudience => Reason::WrongAudience,
+            TokenProblem::ClientNotAllowed => Reason::ClientNotAllowed,
+            TokenProblem::Rejected(_) => Reason::Rejected,
         }
     }
 

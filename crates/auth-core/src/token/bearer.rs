@@ -1,6 +1,6 @@
 //! The `Authorization: Bearer` header (RFC 6750 §2.1).
 
-use crate::error::{AuthError, RequestProblem};
+use crate::error::{AuthError, RequestProblem, Scheme};
 
 /// Takes the token out of one `Authorization` header value.
 ///
@@ -23,22 +23,39 @@ pub fn bearer_token(value: &[u8]) -> Result<&str, AuthError> {
 /// The credentials of a `Bearer` header value, their syntax not yet checked: what
 /// [`bearer_token`] checks with [`checked_b64token`].
 pub(crate) fn bearer_credentials(value: &[u8]) -> Result<&[u8], AuthError> {
+    match authorization_credentials(value, false)? {
+        Some((Scheme::Bearer, token)) => Ok(token),
+        _ => Err(AuthError::MissingToken),
+    }
+}
+
+/// The scheme and credentials of an `Authorization` value whose scheme is `Bearer` or `DPoP`
+/// (case-insensitive), their syntax not yet checked; `None` for another well-formed scheme, and
+/// for `DPoP` unless `dpop` (a resource that does not take DPoP sees no credentials there).
+pub(crate) fn authorization_credentials(
+    value: &[u8],
+    dpop: bool,
+) -> Result<Option<(Scheme, &[u8])>, AuthError> {
     let value = trim_ows(value);
     let (scheme, rest) = match value.iter().position(|&b| b == b' ') {
         Some(i) => (&value[..i], &value[i..]),
         None => (value, &value[value.len()..]),
     };
-    if !scheme.eq_ignore_ascii_case(b"bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case(b"bearer") {
+        Scheme::Bearer
+    } else if dpop && scheme.eq_ignore_ascii_case(b"dpop") {
+        Scheme::DPoP
+    } else {
         if scheme.is_empty() || !scheme.iter().all(|&b| is_tchar(b)) {
             return Err(RequestProblem::MalformedAuthorization.into());
         }
-        return Err(AuthError::MissingToken);
-    }
+        return Ok(None);
+    };
     let token = trim_ows(rest);
     if token.is_empty() {
         return Err(RequestProblem::EmptyCredentials.into());
     }
-    Ok(token)
+    Ok(Some((scheme, token)))
 }
 
 /// The token when it is RFC 6750 `b64token` syntax, else `invalid_request`.
@@ -134,6 +151,17 @@ mod tests {
             token[b as usize % 100] = b;
             assert_eq!(is_b64token(&token), expected || b == b'=' && b as usize % 100 == 99, "{b:#04x}");
         }
+    }
+
+    #[test]
+    fn dpop_is_a_scheme_of_its_own() {
+        assert_eq!(authorization_credentials(b"DPoP a.b.c", true), Ok(Some((Scheme::DPoP, &b"a.b.c"[..]))));
+        assert_eq!(authorization_credentials(b"dpop  x", true), Ok(Some((Scheme::DPoP, &b"x"[..]))));
+        assert_eq!(authorization_credentials(b"Basic x", true), Ok(None));
+        assert!(authorization_credentials(b"DPoP ", true).is_err());
+        // Not accepted: no credentials, as any other scheme.
+        assert_eq!(authorization_credentials(b"DPoP ", false), Ok(None));
+        assert_eq!(authorization_credentials(b"DPoP a.b.c", false), Ok(None));
     }
 
     #[test]

@@ -2,22 +2,15 @@
 //! the `access_token` query parameter (RFC 6750 §2.3) or the `access_token` field of a form body
 //! (RFC 6750 §2.2), both off by default.
 //!
-//! Every adapter (tower, actix) calls the same [`TokenLocator`] through the small
-//! [`RequestParts`] view, so extraction rules are identical across frameworks.
+//! Every adapter (tower, actix) calls the same [`TokenLocator`] through the
+//! [`RequestView`], so extraction rules are identical across frameworks.
 
 use std::borrow::Cow;
 
 use crate::error::{AuthError, RequestProblem};
-use crate::token::bearer::{bearer_credentials, checked_b64token};
-use crate::token::found::FoundToken;
-
-/// What an adapter shows the locator of a request: header values and the raw query string.
-pub trait RequestParts {
-    /// Every value of the header `name` (given in lowercase), in order.
-    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a;
-    /// The raw query string, without the `?`.
-    fn query(&self) -> Option<&str>;
-}
+use crate::request::{RequestBody, RequestView};
+use crate::token::bearer::{authorization_credentials, checked_b64token};
+use crate::token::credential::{Credential, CredentialSource};
 
 /// Which credential transports are accepted. The `Authorization` header always is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
@@ -29,9 +22,9 @@ pub struct CredentialSources {
     /// Accept the token from this cookie.
     pub cookie: Option<String>,
     /// Accept the `access_token` field of an `application/x-www-form-urlencoded` body (RFC 6750
-    /// §2.2). Off by default. Only adapters that read the body can honour it (see
-    /// [`TokenLocator::locate_with_form`]); a form field sent alongside another credential is
-    /// refused whether or not this is on.
+    /// §2.2). Off by default. Only adapters that read the body can honour it (the view's
+    /// [`RequestBody::Form`]); a form field sent alongside another credential is refused whether
+    /// or not this is on.
     pub form: bool,
 }
 
@@ -58,14 +51,19 @@ impl CredentialSources {
 /// Finds the one access token in a request, or says why there is none.
 ///
 /// ```
-/// use auth_core::{AuthError, TokenLocator, CredentialSources, RequestParts};
+/// use auth_core::request::RequestView;
+/// use auth_core::{AuthError, CredentialSources, TokenLocator};
 ///
 /// struct Req(Vec<(&'static str, &'static [u8])>, Option<&'static str>);
-/// impl RequestParts for Req {
+/// impl RequestView for Req {
+///     fn method(&self) -> &str { "GET" }
+///     fn scheme(&self) -> Option<&str> { None }
+///     fn authority(&self) -> Option<&str> { None }
+///     fn path(&self) -> &str { "/" }
+///     fn query(&self) -> Option<&str> { self.1 }
 ///     fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
 ///         self.0.iter().filter(move |(n, _)| *n == name).map(|(_, v)| *v)
 ///     }
-///     fn query(&self) -> Option<&str> { self.1 }
 /// }
 ///
 /// let locator = TokenLocator::new(CredentialSources::default());
@@ -78,12 +76,20 @@ impl CredentialSources {
 #[derive(Debug, Clone, Default)]
 pub struct TokenLocator {
     sources: CredentialSources,
+    /// Whether `DPoP` credentials are taken from the `Authorization` header (the validator
+    /// accepts DPoP-bound tokens); otherwise that scheme is no credentials, as any other.
+    dpop: bool,
 }
 
 impl TokenLocator {
     /// A locator for these sources.
     pub fn new(sources: CredentialSources) -> Self {
-        TokenLocator { sources }
+        TokenLocator { sources, dpop: false }
+    }
+
+    pub(crate) fn accept_dpop(mut self, dpop: bool) -> Self {
+        self.dpop = dpop;
+        self
     }
 
     /// The configured sources.
@@ -91,75 +97,40 @@ impl TokenLocator {
         &self.sources
     }
 
-    /// The token, `Ok(None)` when the request carries no credentials, or the `invalid_request`
-    /// error when the request is malformed or carries the token by more than one method.
-    ///
-    /// Does not look at the body: adapters that can read a form body call
-    /// [`locate_with_form`](Self::locate_with_form) instead.
-    pub fn locate<'r, R: RequestParts>(&self, req: &'r R) -> Result<Option<Cow<'r, str>>, AuthError> {
-        self.locate_with_form(req, None)
+    /// The token's text, `Ok(None)` when the request carries no credentials, or the
+    /// `invalid_request` error when the request is malformed or carries the token by more than
+    /// one method: [`find`](Self::find), with the header token's syntax checked.
+    pub fn locate<'r, R: RequestView>(&self, req: &'r R) -> Result<Option<Cow<'r, str>>, AuthError> {
+        self.find(req)?.map(Credential::check).transpose()
     }
 
-    /// [`locate`](Self::locate), also given the request's body when it is
-    /// `application/x-www-form-urlencoded` (see [`is_form_urlencoded`]; pass `None` otherwise).
+    /// The one credential of the request, `Ok(None)` when it carries none, or the
+    /// `invalid_request` error when the request is malformed or carries the token by more than
+    /// one method. The syntax check of a token from the `Authorization` header is left to
+    /// [`Credential::check`], which the pipeline skips for a token the verified-token cache knows.
     ///
-    /// The body's `access_token` field counts as a credential method: sent with any other (header,
-    /// query, cookie) it is `invalid_request`, as are two `access_token` fields, whether or not
-    /// [`CredentialSources::form`] is on. When it is the only credential, it is the token only if
-    /// that source is on; otherwise the request carries no credentials.
-    ///
-    /// ```
-    /// use auth_core::{AuthError, CredentialSources, RequestParts, TokenLocator};
-    ///
-    /// struct Req(Vec<(&'static str, &'static [u8])>);
-    /// impl RequestParts for Req {
-    ///     fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
-    ///         self.0.iter().filter(move |(n, _)| *n == name).map(|(_, v)| *v)
-    ///     }
-    ///     fn query(&self) -> Option<&str> { None }
-    /// }
-    ///
-    /// let body = b"name=rex&access_token=a.b.c";
-    /// let on = TokenLocator::new(CredentialSources::default().with_form());
-    /// assert_eq!(on.locate_with_form(&Req(vec![]), Some(body)).unwrap().as_deref(), Some("a.b.c"));
-    /// let off = TokenLocator::default();
-    /// assert_eq!(off.locate_with_form(&Req(vec![]), Some(body)).unwrap(), None);
-    /// let both = Req(vec![("authorization", b"Bearer a.b.c")]);
-    /// assert!(matches!(off.locate_with_form(&both, Some(body)), Err(AuthError::InvalidRequest(_))));
-    /// ```
-    pub fn locate_with_form<'r, R: RequestParts>(
-        &self,
-        req: &'r R,
-        form_body: Option<&'r [u8]>,
-    ) -> Result<Option<Cow<'r, str>>, AuthError> {
-        self.find_with_form(req, form_body)?.map(FoundToken::check).transpose()
-    }
-
-    /// [`locate_with_form`](Self::locate_with_form), leaving the syntax check of a token from the
-    /// `Authorization` header to [`FoundToken::check`], or to [`Validator::decide`](crate::Validator::decide),
-    /// which skips it for a token the verified-token cache knows (a verified token is valid
-    /// `b64token` text). Every other rule (one method, one header, the scheme) is applied here.
-    pub fn find_with_form<'r, R: RequestParts>(
-        &self,
-        req: &'r R,
-        form_body: Option<&'r [u8]>,
-    ) -> Result<Option<FoundToken<'r>>, AuthError> {
-        let mut found: Option<FoundToken<'r>> = None;
+    /// A form body the adapter read ([`RequestBody::Form`]) counts: its `access_token` field
+    /// sent with any other method (header, query, cookie) is `invalid_request`, as are two
+    /// `access_token` fields, whether or not [`CredentialSources::form`] is on. When it is the
+    /// only credential, it is the token only if that source is on; otherwise the request carries
+    /// no credentials. Two `Authorization` header fields are `invalid_request` of their own kind.
+    pub fn find<'r, R: RequestView>(&self, req: &'r R) -> Result<Option<Credential<'r>>, AuthError> {
+        let form_body = match req.body() {
+            Some(RequestBody::Form(body)) => Some(body),
+            _ => None,
+        };
+        let mut found: Option<Credential<'r>> = None;
         let mut methods = 0u8;
 
         let mut auth = req.header_values("authorization");
         if let Some(value) = auth.next() {
             if auth.next().is_some() {
-                return Err(RequestProblem::MultipleCredentials.into());
+                return Err(RequestProblem::MultipleAuthorizationHeaders.into());
             }
-            match bearer_credentials(value) {
-                Ok(t) => {
-                    found = Some(FoundToken::unchecked(t));
-                    methods += 1;
-                }
-                // Another scheme: no bearer credentials from the header.
-                Err(AuthError::MissingToken) => {}
-                Err(e) => return Err(e),
+            // Another scheme: no credentials from the header.
+            if let Some((scheme, token)) = authorization_credentials(value, self.dpop)? {
+                found = Some(Credential::from_header(scheme, token));
+                methods += 1;
             }
         }
 
@@ -167,7 +138,10 @@ impl TokenLocator {
         if let Some(token) = req.query().map(|q| access_token_field(q.as_bytes())).transpose()?.flatten() {
             methods += 1;
             if self.sources.query && found.is_none() {
-                found = Some(FoundToken::checked(Cow::Owned(checked(&token)?.to_owned())));
+                found = Some(Credential::checked(
+                    CredentialSource::Query,
+                    Cow::Owned(checked(&token)?.to_owned()),
+                ));
             }
         }
 
@@ -176,7 +150,7 @@ impl TokenLocator {
             methods += 1;
             if self.sources.form && found.is_none() {
                 checked(&token)?;
-                found = Some(FoundToken::checked(token));
+                found = Some(Credential::checked(CredentialSource::Form, token));
             }
         }
 
@@ -197,7 +171,8 @@ impl TokenLocator {
             if let Some(token) = cookie_token {
                 methods += 1;
                 if found.is_none() {
-                    found = Some(FoundToken::checked(Cow::Borrowed(checked(token)?)));
+                    found =
+                        Some(Credential::checked(CredentialSource::Cookie, Cow::Borrowed(checked(token)?)));
                 }
             }
         }
@@ -216,7 +191,7 @@ pub const DEFAULT_FORM_BODY_LIMIT: usize = 64 * 1024;
 
 /// Whether a `Content-Type` value is `application/x-www-form-urlencoded` (case-insensitive,
 /// parameters such as `charset` allowed): the bodies whose `access_token` field RFC 6750 §2.2
-/// defines, and the only ones an adapter should hand to [`TokenLocator::locate_with_form`].
+/// defines, and the only ones an adapter should hand on as [`RequestBody::Form`].
 ///
 /// ```
 /// use auth_core::token::locate::is_form_urlencoded;
@@ -259,19 +234,40 @@ mod tests {
     struct Req {
         headers: Vec<(&'static str, &'static [u8])>,
         query: Option<&'static str>,
+        form: Option<&'static [u8]>,
     }
 
-    impl RequestParts for Req {
+    impl RequestView for Req {
+        fn method(&self) -> &str {
+            "POST"
+        }
+        fn scheme(&self) -> Option<&str> {
+            None
+        }
+        fn authority(&self) -> Option<&str> {
+            None
+        }
+        fn path(&self) -> &str {
+            "/"
+        }
         fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
             self.headers.iter().filter(move |(n, _)| *n == name).map(|(_, v)| *v)
         }
         fn query(&self) -> Option<&str> {
             self.query
         }
+        fn body(&self) -> Option<RequestBody<'_>> {
+            self.form.map(RequestBody::Form)
+        }
     }
 
     fn req(headers: Vec<(&'static str, &'static [u8])>, query: Option<&'static str>) -> Req {
-        Req { headers, query }
+        Req { headers, query, form: None }
+    }
+
+    fn with_form(mut r: Req, form: &'static [u8]) -> Req {
+        r.form = Some(form);
+        r
     }
 
     #[test]
@@ -280,13 +276,26 @@ mod tests {
         assert_eq!(l.locate(&req(vec![], None)).unwrap(), None);
         assert_eq!(l.locate(&req(vec![], Some("a=1"))).unwrap(), None);
         assert_eq!(l.locate(&req(vec![("authorization", b"Basic x")], None)).unwrap(), None);
+        assert_eq!(l.locate(&req(vec![("authorization", b"DPoP a.b.c")], None)).unwrap(), None);
     }
 
     #[test]
-    fn two_authorization_headers_are_refused() {
+    fn dpop_credentials_when_accepted() {
+        let l = TokenLocator::default().accept_dpop(true);
+        let r = req(vec![("authorization", b"DPoP a.b.c")], None);
+        let found = l.find(&r).unwrap().unwrap();
+        assert_eq!((found.scheme(), found.source()), (crate::Scheme::DPoP, CredentialSource::Header));
+        // DPoP only from the header: a query token beside it is a second method.
+        let on = TokenLocator::new(CredentialSources::default().with_query()).accept_dpop(true);
+        let r = req(vec![("authorization", b"DPoP a.b.c")], Some("access_token=a.b.c"));
+        assert_eq!(on.find(&r), Err(RequestProblem::MultipleCredentials.into()));
+    }
+
+    #[test]
+    fn two_authorization_headers_are_their_own_error() {
         let l = TokenLocator::default();
         let r = req(vec![("authorization", b"Bearer a"), ("authorization", b"Bearer b")], None);
-        assert_eq!(l.locate(&r), Err(RequestProblem::MultipleCredentials.into()));
+        assert_eq!(l.locate(&r), Err(RequestProblem::MultipleAuthorizationHeaders.into()));
     }
 
     #[test]
@@ -296,6 +305,7 @@ mod tests {
         let r = req(vec![], Some("x=1&access_token=a.b.c"));
         assert_eq!(off.locate(&r).unwrap(), None);
         assert_eq!(on.locate(&r).unwrap().as_deref(), Some("a.b.c"));
+        assert_eq!(on.find(&r).unwrap().unwrap().source(), CredentialSource::Query);
     }
 
     #[test]
@@ -312,33 +322,23 @@ mod tests {
         let on = TokenLocator::new(CredentialSources::default().with_form());
         let body: &[u8] = b"name=rex&access_token=a.b.c";
         for l in [&off, &on] {
-            let header = req(vec![("authorization", b"Bearer a.b.c")], None);
-            assert_eq!(
-                l.locate_with_form(&header, Some(body)),
-                Err(RequestProblem::MultipleCredentials.into())
-            );
-            let query = req(vec![], Some("access_token=a.b.c"));
-            assert_eq!(
-                l.locate_with_form(&query, Some(body)),
-                Err(RequestProblem::MultipleCredentials.into())
-            );
-            let twice: &[u8] = b"access_token=a&access_token=b";
-            assert_eq!(
-                l.locate_with_form(&req(vec![], None), Some(twice)),
-                Err(RequestProblem::MultipleCredentials.into())
-            );
+            let header = with_form(req(vec![("authorization", b"Bearer a.b.c")], None), body);
+            assert_eq!(l.locate(&header), Err(RequestProblem::MultipleCredentials.into()));
+            let query = with_form(req(vec![], Some("access_token=a.b.c")), body);
+            assert_eq!(l.locate(&query), Err(RequestProblem::MultipleCredentials.into()));
+            let twice = with_form(req(vec![], None), b"access_token=a&access_token=b");
+            assert_eq!(l.locate(&twice), Err(RequestProblem::MultipleCredentials.into()));
             // A form without the field leaves the header alone.
-            let plain = l.locate_with_form(&header, Some(b"name=rex")).unwrap();
-            assert_eq!(plain.as_deref(), Some("a.b.c"));
+            let plain = with_form(req(vec![("authorization", b"Bearer a.b.c")], None), b"name=rex");
+            assert_eq!(l.locate(&plain).unwrap().as_deref(), Some("a.b.c"));
         }
-        assert_eq!(off.locate_with_form(&req(vec![], None), Some(body)).unwrap(), None);
-        assert_eq!(on.locate_with_form(&req(vec![], None), Some(body)).unwrap().as_deref(), Some("a.b.c"));
-        let nothing = req(vec![], None);
-        let empty = on.locate_with_form(&nothing, Some(b"access_token="));
-        assert_eq!(empty, Err(RequestProblem::EmptyCredentials.into()));
+        assert_eq!(off.locate(&with_form(req(vec![], None), body)).unwrap(), None);
+        assert_eq!(on.locate(&with_form(req(vec![], None), body)).unwrap().as_deref(), Some("a.b.c"));
+        let r = with_form(req(vec![], None), b"access_token=");
+        assert_eq!(on.locate(&r), Err(RequestProblem::EmptyCredentials.into()));
         let cookie = TokenLocator::new(CredentialSources::default().with_cookie("at"));
-        let r = req(vec![("cookie", b"at=a.b.c")], None);
-        assert_eq!(cookie.locate_with_form(&r, Some(body)), Err(RequestProblem::MultipleCredentials.into()));
+        let r = with_form(req(vec![("cookie", b"at=a.b.c")], None), body);
+        assert_eq!(cookie.locate(&r), Err(RequestProblem::MultipleCredentials.into()));
     }
 
     #[test]

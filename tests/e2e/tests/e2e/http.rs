@@ -29,7 +29,12 @@ async fn call(
         req = req.json(&b);
     }
     let resp = req.send().await.unwrap();
-    let header = |name: &str| resp.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    // Every field of a header, in order: each challenge is a field of its own.
+    let header = |name: &str| {
+        let values: Vec<_> =
+            resp.headers().get_all(name).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+        (!values.is_empty()).then(|| values.join(" | "))
+    };
     let (challenge, retry_after) = (header("www-authenticate"), header("retry-after"));
     let status = resp.status();
     let text = resp.text().await.unwrap();
@@ -224,6 +229,16 @@ async fn malformed_requests_are_400_invalid_request() {
             .await
             .unwrap();
         assert_eq!(a.status(), StatusCode::BAD_REQUEST, "header and form field together");
+        let twice = reqwest::Client::new()
+            .get(format!("{}/pets", store.base))
+            .header("authorization", bearer(&token))
+            .header("authorization", bearer(&token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(twice.status(), StatusCode::BAD_REQUEST, "two Authorization fields");
+        let body: serde_json::Value = twice.json().await.unwrap();
+        assert_eq!(body["error_description"], "the request has more than one Authorization header");
         // The query form alone is off: no credentials.
         let a = call(&store, Method::GET, &format!("/pets?access_token={token}"), None, None).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED);
@@ -312,7 +327,8 @@ struct Probe {
     label: String,
     method: Method,
     path: String,
-    authorization: Option<String>,
+    /// Each is one `Authorization` field.
+    authorization: Vec<String>,
     /// `(content-type, body)`.
     body: Option<(&'static str, String)>,
 }
@@ -330,14 +346,19 @@ struct Observed {
 async fn observe(store: &Petstore, probe: &Probe) -> Observed {
     let mut req =
         reqwest::Client::new().request(probe.method.clone(), format!("{}{}", store.base, probe.path));
-    if let Some(a) = &probe.authorization {
+    for a in &probe.authorization {
         req = req.header("authorization", a);
     }
     if let Some((content_type, body)) = &probe.body {
         req = req.header("content-type", *content_type).body(body.clone());
     }
     let resp = req.send().await.unwrap();
-    let header = |name: &str| resp.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    // Every field of a header, in order: each challenge is a field of its own.
+    let header = |name: &str| {
+        let values: Vec<_> =
+            resp.headers().get_all(name).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+        (!values.is_empty()).then(|| values.join(" | "))
+    };
     let (www_authenticate, retry_after, content_type) =
         (header("www-authenticate"), header("retry-after"), header("content-type"));
     let status = resp.status().as_u16();
@@ -349,30 +370,33 @@ async fn observe(store: &Petstore, probe: &Probe) -> Observed {
 fn probes(issuer: &DevIssuer) -> Vec<Probe> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let all_scopes = issuer.token().scope("pets:read pets:write admin").sign();
-    let credentials: Vec<(&str, Option<String>, Option<String>)> = vec![
-        ("no token", None, None),
-        ("valid", Some(bearer(&all_scopes)), None),
+    let credentials: Vec<(&str, Vec<String>, Option<String>)> = vec![
+        ("no token", vec![], None),
+        ("valid", vec![bearer(&all_scopes)], None),
         (
             "expired",
-            Some(bearer(
+            vec![bearer(
                 &issuer
                     .token()
                     .scope("pets:read pets:write admin")
                     .claim("exp", json!(now - 3600))
                     .issued_at(now - 7200)
                     .sign(),
-            )),
+            )],
             None,
         ),
         (
             "wrong audience",
-            Some(bearer(&issuer.token().scope("pets:read pets:write admin").audience("another-api").sign())),
+            vec![bearer(&issuer.token().scope("pets:read pets:write admin").audience("another-api").sign())],
             None,
         ),
-        ("insufficient scope", Some(bearer(&issuer.token().scope("pets:read").sign())), None),
-        ("malformed header", Some("Bearer a b".to_owned()), None),
-        ("header+query", Some(bearer(&all_scopes)), Some(format!("access_token={all_scopes}"))),
-        ("header+form", Some(bearer(&all_scopes)), None),
+        ("insufficient scope", vec![bearer(&issuer.token().scope("pets:read").sign())], None),
+        ("malformed header", vec!["Bearer a b".to_owned()], None),
+        ("header+query", vec![bearer(&all_scopes)], Some(format!("access_token={all_scopes}"))),
+        ("header+form", vec![bearer(&all_scopes)], None),
+        ("two authorization fields", vec![bearer(&all_scopes), bearer(&all_scopes)], None),
+        // No DPoP configured: that scheme is no credentials, as any other.
+        ("dpop scheme", vec![format!("DPoP {all_scopes}")], None),
     ];
     let routes = [
         (Method::GET, "/health"),
@@ -392,7 +416,7 @@ fn probes(issuer: &DevIssuer) -> Vec<Probe> {
         label: "warm-up".into(),
         method: Method::GET,
         path: "/pets".into(),
-        authorization: Some(bearer(&all_scopes)),
+        authorization: vec![bearer(&all_scopes)],
         body: None,
     }];
     for (what, authorization, query) in &credentials {
@@ -430,7 +454,7 @@ fn probes(issuer: &DevIssuer) -> Vec<Probe> {
             label: format!("{what}: POST /pets"),
             method: Method::POST,
             path: "/pets".into(),
-            authorization: Some(bearer(&all_scopes)),
+            authorization: vec![bearer(&all_scopes)],
             body: Some((content_type, body.to_owned())),
         });
     }
