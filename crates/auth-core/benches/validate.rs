@@ -9,13 +9,18 @@
 //! - `floor`: aws-lc-rs verifying the signing input with a pre-parsed key (HMAC: `hmac::verify`);
 //! - `ours_cold`: `Validator::validate` with the verified-token cache off;
 //! - `ours_hit`: `Validator::validate` answered from the verified-token cache;
+//! - `ours_request_hit`: `Authenticator::authenticate` of a request carrying the token in its
+//!   `Authorization` header, answered from the cache: what an adapter runs per request;
 //! - `jsonwebtoken`: `jsonwebtoken::decode` with a prepared `DecodingKey` and a `Validation`
 //!   checking the same things (alg, iss, aud, exp).
 
 use std::hint::black_box;
 
 use auth_core::dev_issuer::SigningKey;
-use auth_core::{Algorithm, IssuerConfig, StaticKey, TokenCacheOptions, Validator};
+use auth_core::{
+    Algorithm, Authentication, Authenticator, IssuerConfig, RequestView, StaticKey, TokenCacheOptions,
+    Validator,
+};
 use aws_lc_rs::{hmac, signature};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -93,7 +98,7 @@ fn static_key(key: &SigningKey) -> StaticKey {
 
 fn decoding_key(key: &SigningKey) -> jsonwebtoken::DecodingKey {
     match key.hmac_secret() {
-        Some(secret) => jsonwebtoken::DecodingKey::from_secret(secret),
+        Some(secret) => jsonwebtoken::DecodingKey::from_secret(secret).expect("a non-empty HMAC secret"),
         None => {
             let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.public_jwk()).expect("JWK");
             jsonwebtoken::DecodingKey::from_jwk(&jwk).expect("jsonwebtoken reads the JWK")
@@ -142,10 +147,43 @@ fn bench_algorithm(c: &mut Criterion, alg: Algorithm) {
     });
     g.bench_function("ours_cold", |b| b.iter(|| validate(&cold)));
     g.bench_function("ours_hit", |b| b.iter(|| validate(&cached)));
+    let request = Request(format!("Bearer {token}").into_bytes());
+    let authenticator = Authenticator::new(cached.clone());
+    assert!(matches!(authenticator.authenticate(&request), Authentication::Ready(Ok(_))));
+    g.bench_function("ours_request_hit", |b| {
+        b.iter(|| match authenticator.authenticate(black_box(&request)) {
+            Authentication::Ready(outcome) => outcome.is_ok(),
+            Authentication::Pending(_) => false,
+        })
+    });
     g.bench_function("jsonwebtoken", |b| {
         b.iter(|| jsonwebtoken::decode::<PeerClaims>(black_box(&token), &dkey, &validation))
     });
     g.finish();
+}
+
+/// A `GET /pets` with one `Authorization` header, as an adapter shows it.
+struct Request(Vec<u8>);
+
+impl RequestView for Request {
+    fn method(&self) -> &str {
+        "GET"
+    }
+    fn scheme(&self) -> Option<&str> {
+        None
+    }
+    fn authority(&self) -> Option<&str> {
+        None
+    }
+    fn path(&self) -> &str {
+        "/pets"
+    }
+    fn query(&self) -> Option<&str> {
+        None
+    }
+    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        (name == "authorization").then_some(self.0.as_slice()).into_iter()
+    }
 }
 
 fn benches(c: &mut Criterion) {

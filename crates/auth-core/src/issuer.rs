@@ -135,6 +135,18 @@ pub(crate) struct IssuerRegistry {
     entries: Vec<(Option<String>, IssuerKeys)>,
 }
 
+impl Drop for IssuerRegistry {
+    /// The last clone of the validator is gone: refreshes in flight stop (they hold the caches,
+    /// not the validator, so nothing else would end them before their fetch timeout).
+    fn drop(&mut self) {
+        for (_, keys) in &self.entries {
+            if let IssuerKeys::Remote(cache) = keys {
+                cache.abort_refresh();
+            }
+        }
+    }
+}
+
 impl IssuerRegistry {
     pub(crate) fn new(entries: Vec<(Option<String>, IssuerKeys)>) -> Self {
         IssuerRegistry { entries }

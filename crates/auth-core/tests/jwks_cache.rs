@@ -174,7 +174,8 @@ async fn a_failing_provider_is_ridden_out_within_max_stale_then_unavailable() {
         advance(Duration::from_secs(300)).await; // 661 s > TTL 60 s + max_stale 600 s
         let result = v.validate(&t).await;
         assert!(is_unavailable(&result), "{failure}: {result:?}");
-        assert!(v.stats().fetch_failures >= 2, "{failure}: {:?} hits {}", v.stats(), server.hits(JWKS));
+        // A new fetch was tried (a hung one is still going when the request stops waiting).
+        assert!(v.stats().fetches >= 3, "{failure}: {:?} hits {}", v.stats(), server.hits(JWKS));
     }
 }
 
@@ -230,14 +231,13 @@ async fn first_validation(
 #[tokio::test(start_paused = true)]
 async fn a_hanging_server_and_a_drip_fed_body_end_at_fetch_timeout() {
     let timeout = JwksOptions::default().fetch_timeout;
-    let (result, took, _) =
-        first_validation(JwksOptions::default(), |s| s.set(|b| b.body = Body::Hang)).await;
+    let patient = JwksOptions::default().max_wait(timeout);
+    let (result, took, _) = first_validation(patient.clone(), |s| s.set(|b| b.body = Body::Hang)).await;
     assert!(is_unavailable(&result), "{result:?}");
     assert!(took >= timeout && took < timeout + Duration::from_secs(1), "{took:?}");
 
     let every = Duration::from_millis(100);
-    let (result, took, _) =
-        first_validation(JwksOptions::default(), |s| s.set(|b| b.body = Body::Drip(every))).await;
+    let (result, took, _) = first_validation(patient, |s| s.set(|b| b.body = Body::Drip(every))).await;
     assert!(is_unavailable(&result), "{result:?}");
     assert!(took >= timeout && took < timeout + Duration::from_secs(1), "{took:?}");
 }
@@ -391,4 +391,124 @@ async fn an_unknown_issuer_is_rejected_without_any_fetch() {
     assert_eq!(one.total_hits() + two.total_hits(), 0);
     assert!(v.validate(&token(&k, "https://one.test")).await.is_ok());
     assert_eq!((one.hits(JWKS), two.total_hits()), (1, 0));
+}
+
+/// A request waits for keys at most `max_wait` (3 s), not the whole fetch timeout (5 s); the
+/// fetch goes on, and the next request joins it instead of starting another.
+#[tokio::test(start_paused = true)]
+async fn a_hung_provider_holds_a_request_for_max_wait_only() {
+    let options = JwksOptions::default();
+    let (wait, timeout) = (options.max_wait, options.fetch_timeout);
+    assert!(wait < timeout);
+    let k = key(ES, "a");
+    let server = TestServer::start(vec![k.public_jwk()]).await;
+    server.set(|b| b.body = Body::Hang);
+    let v = validator_for(&server.url(JWKS), options);
+    let t = token(&k, ISS);
+    let started = Instant::now();
+    let err = v.validate(&t).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(took >= wait && took < wait + Duration::from_millis(500), "{took:?}");
+    assert!(matches!(err, AuthError::Unavailable { .. }), "{err:?}");
+    // The fetch is still in flight: this request joins it (one connection to the provider).
+    assert!(is_unavailable(&v.validate(&t).await));
+    assert_eq!(server.hits(JWKS), 1);
+    assert_eq!(v.stats().fetches, 1);
+}
+
+/// The single-flight slot is cleared however the refresh ends: a refresh task cancelled with its
+/// runtime (an actix worker restarting) must not make every later request "unavailable".
+#[test]
+fn a_refresh_cancelled_with_its_runtime_does_not_wedge_the_cache() {
+    let runtime =
+        || tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let lasting = runtime();
+    let k = key(ES, "a");
+    let server = lasting.block_on(TestServer::start(vec![k.public_jwk()]));
+    server.set(|b| b.body = Body::Hang);
+    let options = JwksOptions::default().max_wait(Duration::from_millis(50));
+    let v = lasting.block_on(async { validator_for(&server.url(JWKS), options) });
+    let t = token(&k, ISS);
+
+    let doomed = runtime();
+    // The refresh starts on this runtime, hangs, and dies with it.
+    assert!(is_unavailable(&doomed.block_on(v.validate(&t))));
+    drop(doomed);
+
+    server.set(|b| b.body = Body::Keys);
+    let result = lasting.block_on(v.validate(&t));
+    assert!(result.is_ok(), "a new refresh runs: {result:?}");
+    assert_eq!(server.hits(JWKS), 2);
+}
+
+/// A refresh that falls due on a thread without a tokio runtime (a cache hit from a plain
+/// thread) runs on the runtime the validator was built on: no panic, the same answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_refresh_due_on_a_thread_without_a_runtime_does_not_panic() {
+    let k = key(ES, "a");
+    let server = TestServer::start(vec![k.public_jwk()]).await;
+    server.set(|b| b.cache_control = Some("max-age=0".into()));
+    // The keys are due for refresh at once.
+    let v = validator_for(&server.url(JWKS), JwksOptions::default().min_ttl(Duration::from_nanos(1)));
+    let t = token(&k, ISS);
+    v.validate(&t).await.unwrap();
+    let (v2, t2) = (v.clone(), t.clone());
+    let answer = std::thread::spawn(move || {
+        use futures_util::FutureExt;
+        v2.validate(&t2).now_or_never().expect("a cache hit answers at once")
+    })
+    .join()
+    .expect("no panic without a runtime");
+    assert!(answer.is_ok(), "{answer:?}");
+    assert!(v.stats().stale_serves >= 1, "the keys were due");
+    // The refresh runs on the validator's runtime (bounded wait, no sleep).
+    let started = tokio::time::timeout(Duration::from_secs(10), async {
+        while v.stats().fetches < 2 {
+            tokio::task::yield_now().await;
+        }
+    });
+    assert!(started.await.is_ok(), "the due refresh ran: {:?}", v.stats());
+}
+
+/// A key set that parses but holds no key usable for the token is a definitive answer: 401
+/// `unknown_key`, not 503 (clients would retry for ever).
+#[tokio::test(start_paused = true)]
+async fn a_jwks_without_a_usable_key_for_the_token_is_401_not_503() {
+    let k = key(ES, "a");
+    let mut enc = k.public_jwk();
+    enc["use"] = json!("enc");
+    let mut wrap_only = k.public_jwk();
+    wrap_only["key_ops"] = json!(["encrypt", "wrapKey"]);
+    let mut other_alg = k.public_jwk();
+    other_alg["alg"] = json!("ES384");
+    for (what, jwk) in [("use: enc", enc), ("key_ops without verify", wrap_only), ("another alg", other_alg)]
+    {
+        let server = TestServer::start(vec![jwk]).await;
+        let v = validator_for(&server.url(JWKS), JwksOptions::default());
+        let err = v.validate(&token(&k, ISS)).await.unwrap_err();
+        assert_eq!(err, unknown_key(), "{what}");
+        assert_eq!(v.rejection(&err).status(), 401, "{what}");
+    }
+    // More keys than the read limit: the keys read still count.
+    let (first, second) = (key(ES, "first"), key(ES, "second"));
+    let server = TestServer::start(vec![first.public_jwk(), second.public_jwk()]).await;
+    let v = validator_for(&server.url(JWKS), JwksOptions::default().max_keys(1));
+    assert!(v.validate(&token(&first, ISS)).await.is_ok());
+    assert_eq!(v.validate(&token(&second, ISS)).await.unwrap_err(), unknown_key());
+
+    // A refresh yielding no usable key keeps the last good keys within their budget.
+    let server = TestServer::start(vec![k.public_jwk()]).await;
+    server.set(|s| s.cache_control = Some("max-age=60".into()));
+    let v = validator_for(&server.url(JWKS), JwksOptions::default());
+    assert!(v.validate(&token(&k, ISS)).await.is_ok());
+    let mut enc = k.public_jwk();
+    enc["use"] = json!("enc");
+    server.set(|s| s.keys = vec![enc]);
+    advance(Duration::from_secs(61)).await;
+    let _ = v.validate(&token(&k, ISS)).await; // starts the refresh
+    until(|| server.hits(JWKS) >= 2).await;
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    assert!(v.validate(&token(&k, ISS)).await.is_ok(), "the last good keys still verify");
 }

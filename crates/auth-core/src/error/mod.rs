@@ -1,7 +1,7 @@
 //! One error type for every way a request can fail to authenticate, and its RFC 6750 rendering.
 //!
 //! Every variant maps to exactly one RFC 6750 outcome; see [`AuthError::kind`] and
-//! [`AuthError::challenge`]. Descriptions are fixed texts chosen by this crate: they never contain
+//! [`AuthError::rejection`]. Descriptions are fixed texts chosen by this crate: they never contain
 //! token contents or internal error messages (those go to `tracing`).
 
 mod challenge;

@@ -20,7 +20,7 @@ use crate::error::AuthError;
 use crate::jwks::JwksOptions;
 use crate::jwks::discovery::discover_jwks_uri;
 use crate::jwks::fetch::{FetchError, Fetcher};
-use crate::keys::{KeyOrigin, KeySet, VerifyingKey};
+use crate::keys::{JwksDocumentError, KeyOrigin, KeySet, VerifyingKey};
 use crate::stats::Stats;
 
 /// Where the key set lives.
@@ -50,6 +50,14 @@ impl Snapshot {
 
 type SharedRefresh = Shared<BoxFuture<'static, Result<Arc<Snapshot>, FetchError>>>;
 
+/// The refresh in flight: its number, the future every caller joins, and its task (aborted when
+/// the validator is dropped).
+struct Inflight {
+    generation: u64,
+    refresh: SharedRefresh,
+    task: tokio::task::AbortHandle,
+}
+
 #[derive(Debug, Default)]
 struct Control {
     /// When the last refresh caused by an unknown `kid` started (the cooldown's origin).
@@ -68,7 +76,11 @@ pub(crate) struct JwksCache {
     options: JwksOptions,
     allowed: AlgorithmSet,
     state: ArcSwapOption<Snapshot>,
-    inflight: Mutex<Option<SharedRefresh>>,
+    inflight: Mutex<Option<Inflight>>,
+    generations: AtomicU64,
+    /// The runtime the validator was built on: refreshes started from a thread without one
+    /// (a cache hit in a plain thread) run there; without either, no refresh starts.
+    runtime: Option<tokio::runtime::Handle>,
     control: Mutex<Control>,
     seq: AtomicU64,
     stats: Arc<Stats>,
@@ -95,6 +107,8 @@ impl JwksCache {
             allowed,
             state: ArcSwapOption::empty(),
             inflight: Mutex::new(None),
+            generations: AtomicU64::new(0),
+            runtime: tokio::runtime::Handle::try_current().ok(),
             control: Mutex::new(Control::default()),
             seq: AtomicU64::new(0),
             stats,
@@ -203,13 +217,37 @@ impl JwksCache {
         lock(&self.control).retry_at.map(|t| t.saturating_duration_since(now)).filter(|d| !d.is_zero())
     }
 
+    /// Waits for a refresh, at most `max_wait`: a hung provider holds no request for the whole
+    /// fetch timeout. The fetch carries on in its own task for the requests after this one.
     async fn refresh_and_wait(self: &Arc<Self>, now: Instant) -> Result<Arc<Snapshot>, AuthError> {
         if let Some(wait) = self.backoff_remaining(now) {
             return Err(AuthError::Unavailable { retry_after: wait });
         }
-        self.start_refresh().await.map_err(|_| AuthError::Unavailable {
-            retry_after: self.backoff_remaining(Instant::now()).unwrap_or(self.options.retry_backoff),
-        })
+        let unavailable = |this: &Self| AuthError::Unavailable {
+            retry_after: this.backoff_remaining(Instant::now()).unwrap_or(this.options.retry_backoff),
+        };
+        let Some(refresh) = self.start_refresh() else {
+            tracing::warn!(jwks = self.label(), "no tokio runtime to fetch keys on");
+            return Err(unavailable(self));
+        };
+        // A timer needs a runtime here; a caller without one waits for the fetch's own timeout.
+        let answer = if tokio::runtime::Handle::try_current().is_ok() {
+            tokio::time::timeout(self.options.max_wait, refresh).await.ok()
+        } else {
+            Some(refresh.await)
+        };
+        match answer {
+            Some(Ok(snapshot)) => Ok(snapshot),
+            Some(Err(_)) => Err(unavailable(self)),
+            None => {
+                tracing::warn!(
+                    jwks = self.label(),
+                    max_wait_secs = self.options.max_wait.as_secs_f32(),
+                    "keys not fetched in time; answering unavailable while the fetch goes on"
+                );
+                Err(unavailable(self))
+            }
+        }
     }
 
     fn refresh_in_background(self: &Arc<Self>, now: Instant) {
@@ -219,30 +257,56 @@ impl JwksCache {
     }
 
     /// Joins the refresh in flight, or starts one in its own task (so a caller that gives up does
-    /// not cancel it for the others).
-    fn start_refresh(self: &Arc<Self>) -> SharedRefresh {
+    /// not cancel it for the others); `None` when there is no runtime to run it on.
+    ///
+    /// The slot is cleared when the task ends, however it ends: by the task itself when it
+    /// finishes or is dropped unfinished (its runtime shut down, a panic), and by whoever awaits
+    /// it. A refresh that never completed can never wedge later ones.
+    fn start_refresh(self: &Arc<Self>) -> Option<SharedRefresh> {
         let mut slot = lock(&self.inflight);
-        if let Some(refresh) = slot.as_ref() {
-            return refresh.clone();
+        if let Some(inflight) = slot.as_ref() {
+            return Some(inflight.refresh.clone());
         }
+        let runtime = tokio::runtime::Handle::try_current().ok().or_else(|| self.runtime.clone())?;
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         let this = Arc::clone(self);
         // Its own span: refresh logs carry which key set, whichever request started the refresh.
         let span = tracing::info_span!("jwks_refresh", jwks = %self.label());
-        let task = tokio::spawn(
+        let task = runtime.spawn(
             async move {
-                let result = this.fetch_and_install().await;
-                *lock(&this.inflight) = None;
-                result
+                let _clear = ClearSlot { cache: &this, generation };
+                this.fetch_and_install().await
             }
             .instrument(span),
         );
-        let shared = async move {
-            task.await.unwrap_or_else(|_| Err(FetchError::Transport("refresh task ended abnormally".into())))
+        let abort = task.abort_handle();
+        let weak = Arc::downgrade(self);
+        let refresh = async move {
+            let result = task.await;
+            if let Some(cache) = weak.upgrade() {
+                cache.clear_slot(generation);
+            }
+            result.unwrap_or_else(|_| Err(FetchError::Transport("refresh task ended abnormally".into())))
         }
         .boxed()
         .shared();
-        *slot = Some(shared.clone());
-        shared
+        *slot = Some(Inflight { generation, refresh: refresh.clone(), task: abort });
+        Some(refresh)
+    }
+
+    /// Empties the slot if it still holds refresh number `generation`.
+    fn clear_slot(&self, generation: u64) {
+        let mut slot = lock(&self.inflight);
+        if slot.as_ref().is_some_and(|i| i.generation == generation) {
+            *slot = None;
+        }
+    }
+
+    /// Stops the refresh in flight (the validator is going away).
+    pub(crate) fn abort_refresh(&self) {
+        if let Some(inflight) = lock(&self.inflight).take() {
+            inflight.task.abort();
+        }
     }
 
     async fn fetch_and_install(&self) -> Result<Arc<Snapshot>, FetchError> {
@@ -250,7 +314,20 @@ impl JwksCache {
         Stats::inc(&self.stats.fetches);
         match self.fetch_keys().await {
             Ok((mut keys, max_age)) => {
-                if let Some(current) = self.state.load().as_deref() {
+                let current = self.state.load_full();
+                if let Some(current) = &current {
+                    // No usable key at all while good keys are still within their budget: keep
+                    // serving those (a provider's mistake should not empty a working cache).
+                    if keys.is_empty()
+                        && !current.keys.is_empty()
+                        && current.within_budget(Instant::now(), self.options.max_stale)
+                    {
+                        tracing::warn!(
+                            jwks = self.label(),
+                            "refreshed JWKS has no usable key; keeping the last good keys"
+                        );
+                        return Ok(Arc::clone(current));
+                    }
                     keys.keep_identities(&current.keys);
                 }
                 let ttl = self.options.ttl(max_age);
@@ -319,9 +396,29 @@ impl JwksCache {
             },
         };
         let doc = self.fetcher.get(&url).await?;
-        let keys = KeySet::from_jwks(&doc.body, KeyOrigin::Jwks, self.allowed, self.options.max_keys)
-            .map_err(|e| FetchError::Invalid(e.to_string()))?;
+        let keys = match KeySet::from_jwks(&doc.body, KeyOrigin::Jwks, self.allowed, self.options.max_keys) {
+            Ok(keys) => keys,
+            // A key set the provider did publish, none of whose keys may verify tokens: a
+            // definitive answer (tokens are 401 `unknown_key`), not a fault to retry.
+            Err(JwksDocumentError::NoUsableKey(total, reasons)) => {
+                tracing::warn!(jwks = self.label(), total, %reasons, "the JWKS holds no key usable for verification");
+                KeySet::new(Vec::new())
+            }
+            Err(e) => return Err(FetchError::Invalid(e.to_string())),
+        };
         Ok((keys, doc.max_age))
+    }
+}
+
+/// Clears the single-flight slot when the refresh task's future ends, finished or dropped.
+struct ClearSlot<'a> {
+    cache: &'a JwksCache,
+    generation: u64,
+}
+
+impl Drop for ClearSlot<'_> {
+    fn drop(&mut self) {
+        self.cache.clear_slot(self.generation);
     }
 }
 

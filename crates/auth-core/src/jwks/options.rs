@@ -55,6 +55,11 @@ pub struct JwksOptions {
     /// Timeout for a whole fetch, body included (drip-fed bodies end here). Default 5 s.
     #[serde(with = "secs")]
     pub fetch_timeout: Duration,
+    /// How long a request waits for keys being fetched before it is answered 503. Default 3 s:
+    /// shorter than the fetch timeout, so a hung provider holds no request for the whole fetch,
+    /// which goes on in the background for the next requests. At most `fetch_timeout`.
+    #[serde(with = "secs")]
+    pub max_wait: Duration,
     /// Largest accepted JWKS or discovery document. Default 256 KiB (real JWKS are a few KiB,
     /// even with `x5c` chains).
     pub max_body_bytes: usize,
@@ -77,6 +82,7 @@ impl Default for JwksOptions {
             max_retry_backoff: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(2),
             fetch_timeout: Duration::from_secs(5),
+            max_wait: Duration::from_secs(3),
             max_body_bytes: 256 * 1024,
             max_keys: 100,
             allow_insecure_http: false,
@@ -113,6 +119,8 @@ setter! {
     connect_timeout: Duration,
     /// Sets [`JwksOptions::fetch_timeout`].
     fetch_timeout: Duration,
+    /// Sets [`JwksOptions::max_wait`].
+    max_wait: Duration,
     /// Sets [`JwksOptions::max_body_bytes`].
     max_body_bytes: usize,
     /// Sets [`JwksOptions::max_keys`].
@@ -132,6 +140,9 @@ impl JwksOptions {
         }
         if self.connect_timeout.is_zero() || self.fetch_timeout.is_zero() {
             return err("fetch_timeout", "timeouts must be positive");
+        }
+        if self.max_wait.is_zero() || self.max_wait > self.fetch_timeout {
+            return err("max_wait", "must be positive and not exceed jwks.fetch_timeout");
         }
         if self.retry_backoff.is_zero() || self.retry_backoff > self.max_retry_backoff {
             return err("retry_backoff", "must be positive and not exceed jwks.max_retry_backoff");

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 pub(crate) use backend::ensure_crypto_backend;
 pub(crate) use jwk::{SkipReason, key_from_jwk};
+pub(crate) use set::JwksDocumentError;
 pub use set::KeySet;
 pub use static_keys::StaticKey;
 
