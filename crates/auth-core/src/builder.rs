@@ -174,8 +174,12 @@ impl ValidatorBuilder {
         self
     }
 
-    /// Fetch keys with this client (its own timeouts, proxy, TLS roots and redirect policy
-    /// apply; the total timeout and body limit of [`JwksOptions`] are enforced on top).
+    /// Fetch keys with this client (its own timeouts, proxy and TLS roots apply; the total
+    /// timeout and body limit of [`JwksOptions`] are enforced on top). Its redirect policy
+    /// decides which redirects it follows, but a document answered from another scheme, host or
+    /// port than the URL asked is refused whatever the client: the same-host and https rules
+    /// hold. Give it `redirect(reqwest::redirect::Policy::none())` or a same-host policy so it
+    /// does not even ask another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

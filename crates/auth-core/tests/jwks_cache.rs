@@ -277,6 +277,25 @@ async fn redirects_are_followed_only_to_the_same_host() {
     assert_eq!((server.hits(JWKS), server.hits(KEYS)), (1, 0));
 }
 
+/// A user's own HTTP client follows redirects as it likes; the keys it brings back from another
+/// origin are still refused.
+#[tokio::test(start_paused = true)]
+async fn a_custom_client_does_not_lift_the_same_host_rule() {
+    let k = key(ES, "a");
+    let server = TestServer::start(vec![k.public_jwk()]).await;
+    server.set(|b| b.redirect = Some(format!("http://localhost:{}{KEYS}", server.port())));
+    let v = Validator::builder()
+        .issuer(IssuerConfig::jwks_url(ISS, server.url(JWKS)))
+        .audience("api")
+        .http_client(reqwest::Client::new())
+        .build()
+        .unwrap();
+    let result = v.validate(&token(&k, ISS)).await;
+    assert!(is_unavailable(&result), "{result:?}");
+    assert_eq!(server.hits(KEYS), 1, "the client followed the redirect");
+    assert_eq!(v.stats().fetch_failures, 1, "and its document was refused");
+}
+
 #[test]
 fn plain_http_to_a_remote_host_is_refused_at_build() {
     let build =
@@ -511,4 +530,40 @@ async fn a_jwks_without_a_usable_key_for_the_token_is_401_not_503() {
         tokio::task::yield_now().await;
     }
     assert!(v.validate(&token(&k, ISS)).await.is_ok(), "the last good keys still verify");
+}
+
+/// A provider that moves its `jwks_uri` is followed without a restart: the old URL answering
+/// 404 sends the refresh back to the metadata.
+#[tokio::test(start_paused = true)]
+async fn a_moved_jwks_uri_is_followed_through_the_metadata() {
+    let (old, new) = (key(ES, "old"), key(ES, "new"));
+    let server = TestServer::start(vec![old.public_jwk()]).await;
+    let v = discovering(&server);
+    assert!(v.validate(&token(&old, server.base())).await.is_ok());
+    assert_eq!((server.hits(OIDC), server.hits(JWKS)), (1, 1));
+
+    // Rotation: the new key is published only at the new location, the old one is gone.
+    server.set(|s| {
+        s.keys = vec![new.public_jwk()];
+        s.discovered_jwks = Some(KEYS);
+        s.status = 404;
+    });
+    let result = v.validate(&token(&new, server.base())).await;
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!((server.hits(OIDC), server.hits(JWKS), server.hits(KEYS)), (2, 2, 1));
+}
+
+/// The metadata's own freshness ends: it is read again on the next key refresh.
+#[tokio::test(start_paused = true)]
+async fn the_metadata_is_read_again_when_its_freshness_ends() {
+    let k = key(ES, "a");
+    let server = TestServer::start(vec![k.public_jwk()]).await;
+    let v = discovering(&server);
+    assert!(v.validate(&token(&k, server.base())).await.is_ok());
+    assert_eq!(server.hits(OIDC), 1);
+    // Default TTL 5 min for both documents (no max-age): past it, the next fetch resolves again.
+    advance(Duration::from_secs(301)).await;
+    assert!(v.validate(&token(&k, server.base())).await.is_ok());
+    until(|| server.hits(JWKS) >= 2).await;
+    assert_eq!(server.hits(OIDC), 2);
 }

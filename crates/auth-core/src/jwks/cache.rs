@@ -32,6 +32,13 @@ pub(crate) enum JwksLocation {
     Discovery { issuer: String, issuer_url: Url },
 }
 
+/// The `jwks_uri` the issuer's metadata named, and until when that answer is used.
+#[derive(Debug)]
+struct Discovered {
+    url: Url,
+    fresh_until: Instant,
+}
+
 /// One fetched key set and when it stops being fresh.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
@@ -71,7 +78,7 @@ struct Control {
 /// A provider's keys, fetched and kept fresh.
 pub(crate) struct JwksCache {
     location: JwksLocation,
-    discovered: ArcSwapOption<Url>,
+    discovered: ArcSwapOption<Discovered>,
     fetcher: Fetcher,
     options: JwksOptions,
     allowed: AlgorithmSet,
@@ -378,24 +385,26 @@ impl JwksCache {
     }
 
     async fn fetch_keys(&self) -> Result<(KeySet, Option<Duration>), FetchError> {
-        let url = match &self.location {
-            JwksLocation::Url(url) => url.clone(),
-            JwksLocation::Discovery { issuer, issuer_url } => match self.discovered.load_full() {
-                Some(url) => (*url).clone(),
-                None => {
-                    let url = discover_jwks_uri(
-                        &self.fetcher,
-                        issuer,
-                        issuer_url,
-                        self.options.allow_insecure_http,
-                    )
-                    .await?;
-                    self.discovered.store(Some(Arc::new(url.clone())));
-                    url
+        let doc = match &self.location {
+            JwksLocation::Url(url) => self.fetcher.get(url).await?,
+            JwksLocation::Discovery { .. } => {
+                let known = self.discovered.load_full().filter(|d| Instant::now() < d.fresh_until);
+                match known {
+                    None => self.fetcher.get(&self.rediscover().await?).await?,
+                    Some(known) => match self.fetcher.get(&known.url).await {
+                        // The provider moved its keys: follow its metadata again, in this refresh.
+                        Err(FetchError::Status(404 | 410)) => {
+                            tracing::info!(
+                                jwks = self.label(),
+                                "jwks_uri is gone; resolving the metadata again"
+                            );
+                            self.fetcher.get(&self.rediscover().await?).await?
+                        }
+                        answer => answer?,
+                    },
                 }
-            },
+            }
         };
-        let doc = self.fetcher.get(&url).await?;
         let keys = match KeySet::from_jwks(&doc.body, KeyOrigin::Jwks, self.allowed, self.options.max_keys) {
             Ok(keys) => keys,
             // A key set the provider did publish, none of whose keys may verify tokens: a
@@ -419,6 +428,21 @@ struct ClearSlot<'a> {
 impl Drop for ClearSlot<'_> {
     fn drop(&mut self) {
         self.cache.clear_slot(self.generation);
+    }
+}
+
+impl JwksCache {
+    /// Resolves the issuer's metadata and keeps its `jwks_uri` for the document's own freshness
+    /// (`Cache-Control: max-age`, clamped like the keys' TTL).
+    async fn rediscover(&self) -> Result<Url, FetchError> {
+        let JwksLocation::Discovery { issuer, issuer_url } = &self.location else {
+            return Err(FetchError::Invalid("no issuer metadata to resolve".into()));
+        };
+        let (url, max_age) =
+            discover_jwks_uri(&self.fetcher, issuer, issuer_url, self.options.allow_insecure_http).await?;
+        let fresh_until = Instant::now() + self.options.ttl(max_age);
+        self.discovered.store(Some(Arc::new(Discovered { url: url.clone(), fresh_until })));
+        Ok(url)
     }
 }
 

@@ -22,14 +22,15 @@ pub(crate) fn metadata_urls(issuer: &Url) -> [Url; 2] {
     [oidc, rfc8414]
 }
 
-/// Fetches the metadata and returns its `jwks_uri`. The document's `issuer` must equal the
-/// configured issuer byte for byte (OpenID Connect Discovery §4.3, RFC 8414 §3.3).
+/// Fetches the metadata and returns its `jwks_uri` and the document's `Cache-Control: max-age`.
+/// The document's `issuer` must equal the configured issuer byte for byte (OpenID Connect
+/// Discovery §4.3, RFC 8414 §3.3).
 pub(crate) async fn discover_jwks_uri(
     fetcher: &Fetcher,
     issuer: &str,
     issuer_url: &Url,
     allow_insecure_http: bool,
-) -> Result<Url, FetchError> {
+) -> Result<(Url, Option<std::time::Duration>), FetchError> {
     let mut last = FetchError::Status(404);
     for url in metadata_urls(issuer_url) {
         match fetcher.get(&url).await {
@@ -44,6 +45,7 @@ pub(crate) async fn discover_jwks_uri(
                     )));
                 }
                 return check_url(&meta.jwks_uri, allow_insecure_http, "jwks_uri")
+                    .map(|url| (url, doc.max_age))
                     .map_err(|e| FetchError::Invalid(e.to_string()));
             }
             // Not there: try the other location. Anything else is a real failure.

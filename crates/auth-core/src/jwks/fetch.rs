@@ -31,6 +31,10 @@ pub enum FetchError {
     /// Waiting out the backoff after earlier failures.
     #[error("backing off after failed fetches")]
     BackingOff,
+    /// The answer came from another scheme, host or port than the URL asked (a redirect a
+    /// user-supplied HTTP client followed): not trusted.
+    #[error("redirected to another origin")]
+    Redirected,
 }
 
 /// A fetched document and its `Cache-Control: max-age`.
@@ -91,6 +95,13 @@ impl Fetcher {
             .send()
             .await
             .map_err(transport)?;
+        // Whatever client is in use (a user's may follow any redirect), only a document from the
+        // very origin asked for is read: the same-host rule, and with it the https rule the URL
+        // was checked against, hold for every client.
+        if !same_origin(url, response.url()) {
+            tracing::warn!(asked = %url, answered = %response.url(), "key document redirected to another origin; refused");
+            return Err(FetchError::Redirected);
+        }
         if response.status() != reqwest::StatusCode::OK {
             return Err(FetchError::Status(response.status().as_u16()));
         }
@@ -112,6 +123,11 @@ impl Fetcher {
         }
         Ok(Fetched { body: body.freeze(), max_age })
     }
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    (a.scheme(), a.host_str(), a.port_or_known_default())
+        == (b.scheme(), b.host_str(), b.port_or_known_default())
 }
 
 fn transport(e: reqwest::Error) -> FetchError {

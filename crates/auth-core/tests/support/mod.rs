@@ -63,6 +63,8 @@ pub struct Behaviour {
     pub oauth_discovery: bool,
     /// The `issuer` in discovery documents; default this server's base URL.
     pub discovery_issuer: Option<String>,
+    /// The path discovery documents name as `jwks_uri`; default [`JWKS`].
+    pub discovered_jwks: Option<&'static str>,
 }
 
 struct Shared {
@@ -98,6 +100,7 @@ impl TestServer {
                 oidc_discovery: true,
                 oauth_discovery: true,
                 discovery_issuer: None,
+                discovered_jwks: None,
             }),
             hits: Mutex::new(HashMap::new()),
         });
@@ -188,7 +191,11 @@ async fn answer(shared: &Shared, path: &str) -> Response {
                 return full(404, "");
             }
             let issuer = b.discovery_issuer.unwrap_or_else(|| shared.base.clone());
-            full(200, json!({"issuer": issuer, "jwks_uri": format!("{}{JWKS}", shared.base)}).to_string())
+            let jwks_path = b.discovered_jwks.unwrap_or(JWKS);
+            full(
+                200,
+                json!({"issuer": issuer, "jwks_uri": format!("{}{jwks_path}", shared.base)}).to_string(),
+            )
         }
         KEYS => full(200, jwks),
         JWKS => {
