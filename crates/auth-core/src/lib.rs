@@ -11,8 +11,8 @@ mod clock;
 mod config;
 pub mod error;
 mod issuer;
-pub mod jwks;
-pub mod keys;
+mod jwks;
+mod keys;
 mod pipeline;
 pub mod request;
 pub mod requirements;
@@ -34,7 +34,7 @@ pub use error::{
     AuthError, Challenge, ConfigError, ErrorKind, Rejection, RequestProblem, Scheme, TokenProblem,
 };
 pub use issuer::{IssuerConfig, KeySource};
-pub use jwks::{FetchError, JwksOptions};
+pub use jwks::JwksOptions;
 pub use keys::StaticKey;
 pub use pipeline::{Authenticated, Authentication, Authenticator, Outcome, Refusal};
 pub use request::{RequestBody, RequestView, TargetRules};

@@ -12,7 +12,7 @@ use crate::jwks::JwksOptions;
 /// Why a fetch gave no document. Logged, never shown to clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum FetchError {
+pub(crate) enum FetchError {
     /// The server answered with a status other than 200 (a refused redirect shows up here too).
     #[error("unexpected HTTP status {0}")]
     Status(u16),
@@ -28,9 +28,6 @@ pub enum FetchError {
     /// The document is not a usable JWKS or discovery document.
     #[error("invalid document: {0}")]
     Invalid(String),
-    /// Waiting out the backoff after earlier failures.
-    #[error("backing off after failed fetches")]
-    BackingOff,
     /// The answer came from another scheme, host or port than the URL asked (a redirect a
     /// user-supplied HTTP client followed): not trusted.
     #[error("redirected to another origin")]

@@ -6,5 +6,4 @@ pub(crate) mod discovery;
 pub(crate) mod fetch;
 mod options;
 
-pub use fetch::FetchError;
 pub use options::JwksOptions;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 pub(crate) use backend::ensure_crypto_backend;
 pub(crate) use jwk::{SkipReason, key_from_jwk};
 pub(crate) use set::JwksDocumentError;
-pub use set::KeySet;
+pub(crate) use set::KeySet;
 pub use static_keys::StaticKey;
 
 use crate::algorithm::{Algorithm, AlgorithmSet, KeyFamily};
@@ -102,10 +102,10 @@ impl KeyMaterial {
 }
 
 /// The smallest RSA modulus accepted, in bits.
-pub const MIN_RSA_BITS: usize = 2048;
+pub(crate) const MIN_RSA_BITS: usize = 2048;
 
 /// One key, ready to verify: parsed once, bound to the algorithms it may verify.
-pub struct VerifyingKey {
+pub(crate) struct VerifyingKey {
     /// Shared with the claims of the tokens this key verifies (no copy per token).
     kid: Option<Arc<str>>,
     family: KeyFamily,
@@ -155,7 +155,7 @@ impl VerifyingKey {
     }
 
     /// The key id, if the key has one.
-    pub fn kid(&self) -> Option<&str> {
+    pub(crate) fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
 
@@ -164,18 +164,8 @@ impl VerifyingKey {
         self.kid.as_ref()
     }
 
-    /// The algorithms this key will verify.
-    pub fn algorithms(&self) -> AlgorithmSet {
-        self.algorithms
-    }
-
-    /// The kind of key.
-    pub fn family(&self) -> KeyFamily {
-        self.family
-    }
-
     /// Whether this key may verify a token signed with `alg`.
-    pub fn accepts(&self, alg: Algorithm) -> bool {
+    pub(crate) fn accepts(&self, alg: Algorithm) -> bool {
         self.algorithms.contains(alg)
     }
 

@@ -7,7 +7,7 @@ use crate::keys::{KeyOrigin, SkipReason, VerifyingKey, key_from_jwk};
 
 /// An immutable set of keys. Refreshes build a new set and swap it in whole.
 #[derive(Debug, Clone, Default)]
-pub struct KeySet {
+pub(crate) struct KeySet {
     keys: Vec<Arc<VerifyingKey>>,
 }
 
@@ -93,22 +93,22 @@ impl KeySet {
     }
 
     /// Whether any key has this `kid`.
-    pub fn contains_kid(&self, kid: &str) -> bool {
+    pub(crate) fn contains_kid(&self, kid: &str) -> bool {
         self.keys.iter().any(|k| k.kid() == Some(kid))
     }
 
     /// The keys.
-    pub fn keys(&self) -> &[Arc<VerifyingKey>] {
+    pub(crate) fn keys(&self) -> &[Arc<VerifyingKey>] {
         &self.keys
     }
 
     /// The number of keys.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
 
     /// Whether the set has no key.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 }
