@@ -280,7 +280,8 @@ mod tests {
         map.insert("scope".into(), json!(scopes.join(" ")));
         let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
         let token =
-            jsonwebtoken::encode(&header, &payload, &jsonwebtoken::EncodingKey::from_secret(&key)).unwrap();
+            jsonwebtoken::encode(&header, &payload, &jsonwebtoken::EncodingKey::from_secret(&key).unwrap())
+                .unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(validator.validate(&token)).unwrap()
     }

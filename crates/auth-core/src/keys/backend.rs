@@ -8,27 +8,26 @@ use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::error::ConfigError;
 use crate::keys::KeyMaterial;
 
-/// Makes sure `jsonwebtoken` has a crypto provider, so nothing panics at the first request.
+/// Makes sure `jsonwebtoken` has a crypto provider (it reads PEM keys and, with `rust-crypto`,
+/// verifies), so nothing panics at the first request; with no backend at all, fails the build of
+/// the validator with a message naming the features.
 pub(crate) fn ensure_crypto_backend() -> Result<(), ConfigError> {
+    // Err means one is already installed (ours or the application's): fine either way. With both
+    // features jsonwebtoken picks neither by itself, so ours must be installed explicitly.
     #[cfg(feature = "aws-lc-rs")]
-    {
-        // Err means one is already installed (ours or the application's): fine either way.
-        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-        Ok(())
-    }
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
-    {
-        let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
-        Ok(())
+    let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+    // Not a `compile_error!`: that would also break `--no-default-features` checks of the crates
+    // that re-export this one, where no validator is ever built.
+    if cfg!(not(any(feature = "aws-lc-rs", feature = "rust-crypto"))) {
+        return Err(ConfigError::new("features", NO_BACKEND));
     }
-    #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
-    {
-        Err(ConfigError::new(
-            "features",
-            "auth-core was built without a crypto backend: enable its `aws-lc-rs` (default) or `rust-crypto` feature",
-        ))
-    }
+    Ok(())
 }
+
+const NO_BACKEND: &str = "auth-core was built without a crypto backend: enable the `aws-lc-rs` (default) or \
+                          `rust-crypto` feature of auth-core, tower-auth or actix-auth";
 
 #[cfg(feature = "aws-lc-rs")]
 mod imp {
@@ -141,7 +140,8 @@ mod imp {
                 KeyMaterial::Rsa { n, e } => DecodingKey::from_rsa_raw_components(n, e),
                 KeyMaterial::Ec { point, .. } => DecodingKey::from_ec_der(point),
                 KeyMaterial::Ed25519 { x } => DecodingKey::from_ed_der(x),
-                KeyMaterial::Hmac { secret } => DecodingKey::from_secret(secret),
+                // jsonwebtoken refuses an empty secret; shorter-than-hash secrets never get here.
+                KeyMaterial::Hmac { secret } => DecodingKey::from_secret(secret).ok()?,
             }))
         }
 
@@ -171,3 +171,21 @@ mod imp {
 }
 
 pub(crate) use imp::Verifier;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backend_is_usable_exactly_when_a_feature_enables_one() {
+        let result = ensure_crypto_backend();
+        if cfg!(any(feature = "aws-lc-rs", feature = "rust-crypto")) {
+            assert_eq!(result, Ok(()));
+            assert!(jsonwebtoken::crypto::CryptoProvider::try_get_default().is_some());
+        } else {
+            let err = result.unwrap_err();
+            assert_eq!(err.setting(), "features");
+            assert!(err.message().contains("`aws-lc-rs`") && err.message().contains("`rust-crypto`"));
+        }
+    }
+}
