@@ -4,6 +4,9 @@
 //! claims (missing or `null`: 401 `invalid_token`), fills the scope fields, and deserializes. All
 //! of that logic lives in the runtime crate (`__private::derived_claims`); the macro only emits
 //! two constant tables and the framework's extractor impls.
+//!
+//! The tables name claims as serde reads them (`rename_all`, `rename`: see `serde_names`), so the
+//! check and the deserializer agree on every field.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -13,6 +16,7 @@ use syn::{Data, DeriveInput, Expr, ExprArray, ExprLit, Fields, Lit, LitStr, Meta
 
 use crate::args::Errors;
 use crate::requires::Framework;
+use crate::serde_names::{self, FieldName};
 
 pub(crate) fn expand(input: TokenStream, framework: Framework) -> TokenStream {
     match syn::parse2::<DeriveInput>(input).and_then(|i| generate(i, framework)) {
@@ -45,13 +49,19 @@ fn generate(input: DeriveInput, framework: Framework) -> syn::Result<TokenStream
             Err(e) => errors.push(e),
         }
     }
+    let container = serde_names::container(&input.attrs, &mut errors);
+    // Each field's (Rust name, serde's name), to check the claims the struct lists by name.
+    let mut names = Vec::new();
     match &input.data {
         Data::Struct(data) => {
             if let Fields::Named(fields) = &data.fields {
                 for field in &fields.named {
                     let Some(ident) = &field.ident else { continue };
-                    let name =
-                        serde_name(field).unwrap_or_else(|| LitStr::new(&ident.to_string(), ident.span()));
+                    let name = serde_names::field(field, ident, &container);
+                    if !name.flatten {
+                        let rust = ident.to_string();
+                        names.push((rust.trim_start_matches("r#").to_owned(), name.name.value()));
+                    }
                     for attr in field.attrs.iter().filter(|a| a.path().is_ident("claims")) {
                         match attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
                             Ok(metas) => {
@@ -67,6 +77,24 @@ fn generate(input: DeriveInput, framework: Framework) -> syn::Result<TokenStream
             if !spec.required.is_empty() {
                 errors.push(syn::Error::new(input.ident.span(), "`required` checks need a struct"));
             }
+        }
+    }
+    // `required = [...]` names claims as the token carries them. A renamed field's Rust name there
+    // (`tenant_id` under `rename_all = "camelCase"`) is no claim any field reads, and would refuse
+    // every token that has the real one (`tenantId`).
+    for r in &spec.required {
+        let claim = r.value();
+        if names.iter().any(|(_, name)| *name == claim) {
+            continue;
+        }
+        if let Some((_, name)) = names.iter().find(|(rust, _)| *rust == claim) {
+            errors.push(syn::Error::new(
+                r.span(),
+                format!(
+                    "`{claim}` is the field serde reads from the claim `{name}`: `required` names claims, \
+                     so write `\"{name}\"` (or mark the field `#[claims(required)]`)"
+                ),
+            ));
         }
     }
     let mut seen = Vec::new();
@@ -160,15 +188,53 @@ fn container_key(meta: Meta, spec: &mut Spec, errors: &mut Errors) {
     }
 }
 
-fn field_key(meta: Meta, field: &LitStr, spec: &mut Spec, errors: &mut Errors) {
+fn field_key(meta: Meta, field: &FieldName, spec: &mut Spec, errors: &mut Errors) {
+    let usable = |what: &str, errors: &mut Errors| {
+        if field.flatten {
+            errors.push(syn::Error::new_spanned(
+                meta.path(),
+                format!(
+                    "a `#[serde(flatten)]` field has no claim of its own to be {what}: name the claims on the \
+                     struct (`#[claims(required = [\"claim\", ...])]`)"
+                ),
+            ));
+            return false;
+        }
+        // The check and the filling use one name; a token carrying only the alias would be refused,
+        // or would show serde the field twice: an alias here can only mislead.
+        if let Some(alias) = field.aliases.first() {
+            errors.push(syn::Error::new(
+                alias.span(),
+                format!(
+                    "a field that is {what} is read under its name `{}` only: remove the alias, or the \
+                     `#[claims]` mark (serde then accepts either name)",
+                    field.name.value()
+                ),
+            ));
+            return false;
+        }
+        true
+    };
     match &meta {
-        Meta::Path(p) if p.is_ident("required") => spec.required.push(field.clone()),
-        Meta::Path(p) if p.is_ident("scopes") => spec.scope_fields.push((field.clone(), Vec::new())),
+        Meta::Path(p) if p.is_ident("required") => {
+            if usable("required", errors) {
+                spec.required.push(field.name.clone());
+            }
+        }
+        Meta::Path(p) if p.is_ident("scopes") => {
+            if usable("filled with scopes", errors) {
+                spec.scope_fields.push((field.name.clone(), Vec::new()));
+            }
+        }
         Meta::NameValue(nv) if nv.path.is_ident("scopes") => match string_list(&nv.value) {
             Ok(list) if list.is_empty() => {
                 errors.push(syn::Error::new_spanned(&nv.value, "name at least one claim"))
             }
-            Ok(list) => spec.scope_fields.push((field.clone(), list)),
+            Ok(list) => {
+                if usable("filled with scopes", errors) {
+                    spec.scope_fields.push((field.name.clone(), list));
+                }
+            }
             Err(e) => errors.push(e),
         },
         other => errors.push(syn::Error::new_spanned(
@@ -193,13 +259,97 @@ fn string(expr: &Expr) -> syn::Result<LitStr> {
     }
 }
 
-/// The field's name in the payload when serde renames it (`#[serde(rename = "x")]`).
-fn serde_name(field: &syn::Field) -> Option<LitStr> {
-    field.attrs.iter().filter(|a| a.path().is_ident("serde")).find_map(|attr| {
-        let metas = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated).ok()?;
-        metas.into_iter().find_map(|m| match m {
-            Meta::NameValue(nv) if nv.path.is_ident("rename") => string(&nv.value).ok(),
-            _ => None,
-        })
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn required(input: DeriveInput) -> String {
+        let tokens = generate(input, Framework::Tower).expect("expands").to_string();
+        let start = tokens.find("REQUIRED").expect("a REQUIRED table");
+        let end = tokens[start..].find(';').expect("its end") + start;
+        tokens[start..end].trim_end().to_owned()
+    }
+
+    fn error(input: DeriveInput) -> String {
+        generate(input, Framework::Tower).err().map(|e| e.to_string()).expect("an error")
+    }
+
+    #[test]
+    fn required_claims_are_named_as_serde_reads_them() {
+        let input = parse_quote! {
+            #[serde(rename_all = "camelCase")]
+            #[claims(required = ["clientId"])]
+            struct Caller {
+                #[claims(required)]
+                tenant_id: String,
+                client_id: String,
+                #[serde(rename = "org")]
+                #[claims(required)]
+                org_name: String,
+                #[claims(required)]
+                r#type: String,
+                #[serde(flatten)]
+                rest: std::collections::HashMap<String, String>,
+            }
+        };
+        assert_eq!(
+            required(input),
+            r#"REQUIRED : & 'static [& 'static str] = & ["clientId" , "tenantId" , "org" , "type"]"#
+        );
+    }
+
+    #[test]
+    fn scope_fields_are_filled_under_serde_names() {
+        let input: DeriveInput = parse_quote! {
+            #[serde(rename_all = "SCREAMING-KEBAB-CASE")]
+            struct Caller {
+                #[claims(scopes)]
+                granted_scopes: Vec<String>,
+            }
+        };
+        let tokens = generate(input, Framework::Tower).expect("expands").to_string();
+        assert!(tokens.contains(r#"& [("GRANTED-SCOPES" , & [])]"#), "{tokens}");
+    }
+
+    #[test]
+    fn a_renamed_fields_rust_name_in_required_is_an_error() {
+        let input = parse_quote! {
+            #[serde(rename_all = "camelCase")]
+            #[claims(required = ["tenant_id"])]
+            struct Caller { tenant_id: String }
+        };
+        assert!(error(input).starts_with("`tenant_id` is the field serde reads from the claim `tenantId`"));
+    }
+
+    #[test]
+    fn flatten_and_alias_cannot_be_required() {
+        let flatten = parse_quote! {
+            struct Caller {
+                #[serde(flatten)]
+                #[claims(required)]
+                rest: std::collections::HashMap<String, String>,
+            }
+        };
+        assert!(error(flatten).starts_with("a `#[serde(flatten)]` field has no claim of its own"));
+        let alias = parse_quote! {
+            struct Caller {
+                #[serde(alias = "tid")]
+                #[claims(scopes)]
+                tenant_id: Vec<String>,
+            }
+        };
+        assert!(
+            error(alias)
+                .starts_with("a field that is filled with scopes is read under its name `tenant_id` only")
+        );
+    }
+
+    #[test]
+    fn an_unknown_case_is_an_error() {
+        let input = parse_quote! {
+            #[serde(rename_all = "Camel")]
+            struct Caller { tenant_id: String }
+        };
+        assert!(error(input).starts_with("unknown `rename_all` case \"Camel\""));
+    }
 }

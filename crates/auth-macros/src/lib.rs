@@ -28,6 +28,7 @@ mod args;
 mod claims;
 mod requires;
 mod scopes;
+mod serde_names;
 
 use proc_macro::TokenStream;
 use requires::Framework;

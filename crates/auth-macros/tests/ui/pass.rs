@@ -26,6 +26,24 @@ struct Caller {
     roles: Vec<String>,
 }
 
+// serde's renames decide the claims' names: `rename_all`, then a field's own `rename`.
+#[derive(Deserialize, Claims)]
+#[serde(rename_all = "camelCase")]
+#[claims(required = ["clientId"])]
+struct Renamed {
+    #[claims(required)]
+    tenant_id: String,
+    client_id: String,
+    #[serde(rename(deserialize = "org"))]
+    #[claims(required)]
+    org_name: Option<String>,
+    #[claims(scopes = "scp")]
+    granted_scopes: Vec<String>,
+    // Aliases are fine where `#[claims]` does not need the field's name.
+    #[serde(default, alias = "grp")]
+    group_id: Option<String>,
+}
+
 /// Deletes.
 #[requires_scopes(PetScope::Write, "admin")]
 pub async fn delete_pet(caller: Caller, axum::extract::Path(id): axum::extract::Path<u64>) -> String {
@@ -66,6 +84,12 @@ impl Pets for Service {
 }
 
 fn main() {
+    use tower_auth::__private::DeriveClaims;
+    assert_eq!(<Renamed as DeriveClaims>::REQUIRED, ["clientId", "tenantId", "org"]);
+    assert_eq!(<Renamed as DeriveClaims>::SCOPE_FIELDS, [("grantedScopes", &["scp"][..])]);
+    assert_eq!(<Caller as DeriveClaims>::REQUIRED, ["client_id", "sub"]);
+    let _: fn(Renamed) -> (String, String, Option<String>, Vec<String>, Option<String>) =
+        |r| (r.tenant_id, r.client_id, r.org_name, r.granted_scopes, r.group_id);
     let _: [MethodRouter; 3] = [get(delete_pet), get(list_pets), get(read_or_write)];
     assert_eq!(PetScope::Write.as_str(), "pets:write");
     let _: String = PetScope::Read.into();
