@@ -51,6 +51,21 @@ async fn tenant(caller: TenantCaller) -> String {
     caller.tenant
 }
 
+/// Claims named as serde reads them: `tenantId` (camelCase) and `org` (renamed).
+#[derive(Deserialize, Claims)]
+#[serde(rename_all = "camelCase")]
+struct CamelCaller {
+    #[claims(required)]
+    tenant_id: String,
+    #[serde(rename = "org")]
+    #[claims(required)]
+    organisation: String,
+}
+
+async fn camel(caller: CamelCaller) -> String {
+    format!("{} {}", caller.tenant_id, caller.organisation)
+}
+
 async fn start() -> (DevIssuer, String, String) {
     let idp = DevIssuer::start(Algorithm::ES256).await.unwrap();
     let validator = Validator::builder()
@@ -63,6 +78,7 @@ async fn start() -> (DevIssuer, String, String) {
         Router::new()
             .route("/pets", get(list_pets).delete(delete_pet))
             .route("/tenant", get(tenant))
+            .route("/camel", get(camel))
             .route("/maybe", get(maybe))
     };
     let app = Router::new()
@@ -134,6 +150,19 @@ async fn any_of_admits_either_scope_and_typed_claims_carry_scopes() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let res = call(reqwest::Method::GET, &format!("{optional}/maybe"), Some(&reader)).await;
     assert_eq!(res.text().await.unwrap(), "alice");
+}
+
+#[tokio::test]
+async fn required_claims_follow_serde_renames() {
+    let (idp, base, _) = start().await;
+    let token = idp.token().claim("tenantId", json!("acme")).claim("org", json!("pets inc")).sign();
+    let res = call(reqwest::Method::GET, &format!("{base}/camel"), Some(&token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), "acme pets inc");
+    // The Rust field names are not the claims: a token carrying those lacks the required ones.
+    let rust_names = idp.token().claim("tenant_id", json!("acme")).claim("organisation", json!("x")).sign();
+    let res = call(reqwest::Method::GET, &format!("{base}/camel"), Some(&rust_names)).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
