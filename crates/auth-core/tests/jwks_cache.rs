@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use auth_core::{Algorithm, AuthError, IssuerConfig, JwksOptions, TokenProblem, Validator};
 use serde_json::json;
-use support::{Body, JWKS, KEYS, OAUTH, OIDC, TestServer, key, token};
+use support::{Body, JWKS, KEYS, OAUTH, OIDC, SilentServer, TestServer, key, token};
 use tokio::time::{Instant, advance};
 
 const ISS: &str = "https://issuer.test";
@@ -418,10 +418,9 @@ async fn an_unknown_issuer_is_rejected_without_any_fetch() {
 async fn a_hung_provider_holds_a_request_for_max_wait_only() {
     let options = JwksOptions::default();
     let (wait, timeout) = (options.max_wait, options.fetch_timeout);
-    assert!(wait < timeout);
+    assert_eq!((wait, timeout), (Duration::from_secs(3), Duration::from_secs(5)));
     let k = key(ES, "a");
-    let server = TestServer::start(vec![k.public_jwk()]).await;
-    server.set(|b| b.body = Body::Hang);
+    let server = SilentServer::start().await;
     let v = validator_for(&server.url(JWKS), options);
     let t = token(&k, ISS);
     let started = Instant::now();
@@ -429,10 +428,34 @@ async fn a_hung_provider_holds_a_request_for_max_wait_only() {
     let took = started.elapsed();
     assert!(took >= wait && took < wait + Duration::from_millis(500), "{took:?}");
     assert!(matches!(err, AuthError::Unavailable { .. }), "{err:?}");
-    // The fetch is still in flight: this request joins it (one connection to the provider).
+    assert_eq!(v.rejection(&err).status(), 503);
+    assert!(v.rejection(&err).retry_after().is_some());
+    // The fetch is still in flight: this request joins it and ends with it, at the fetch timeout.
     assert!(is_unavailable(&v.validate(&t).await));
-    assert_eq!(server.hits(JWKS), 1);
+    let took = started.elapsed();
+    assert!(took >= timeout && took < timeout + Duration::from_millis(500), "{took:?}");
+    assert_eq!(server.connections().accepted, 1, "one connection to the provider");
     assert_eq!(v.stats().fetches, 1);
+}
+
+/// Dropping the last clone of a validator stops its refresh in flight at once, instead of
+/// leaving the fetch (and the cache it holds) alive until the fetch timeout.
+#[tokio::test]
+async fn dropping_the_validator_stops_its_refresh_in_flight() {
+    let k = key(ES, "a");
+    let server = SilentServer::start().await;
+    let options = JwksOptions::default().fetch_timeout(Duration::from_secs(60));
+    let v = validator_for(&server.url(JWKS), options);
+    let t = token(&k, ISS);
+    // The request gives up as soon as the provider has the key request; its refresh goes on.
+    tokio::select! {
+        r = v.validate(&t) => panic!("the provider never answers: {r:?}"),
+        () = server.until(|c| c.requests == 1) => {}
+    }
+    assert_eq!(server.connections().closed, 0, "the fetch is in flight");
+    drop(v);
+    let closed = tokio::time::timeout(Duration::from_secs(10), server.until(|c| c.closed == 1)).await;
+    assert!(closed.is_ok(), "the fetch ended with the validator: {:?}", server.connections());
 }
 
 /// The single-flight slot is cleared however the refresh ends: a refresh task cancelled with its
@@ -458,6 +481,29 @@ fn a_refresh_cancelled_with_its_runtime_does_not_wedge_the_cache() {
     let result = lasting.block_on(v.validate(&t));
     assert!(result.is_ok(), "a new refresh runs: {result:?}");
     assert_eq!(server.hits(JWKS), 2);
+}
+
+/// The same when the refresh task never ran at all: its runtime went away right after the spawn.
+#[test]
+fn a_refresh_dropped_before_it_ever_ran_does_not_wedge_the_cache() {
+    let lasting = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let k = key(ES, "a");
+    let server = lasting.block_on(TestServer::start(vec![k.public_jwk()]));
+    let v = lasting.block_on(async { validator_for(&server.url(JWKS), JwksOptions::default()) });
+    let t = token(&k, ISS);
+
+    // A current-thread runtime runs spawned tasks only while it waits: polled once, the
+    // validation spawns the refresh and gives up before the task is ever polled.
+    let doomed = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    {
+        use futures_util::FutureExt;
+        assert!(doomed.block_on(async { v.validate(&t).now_or_never() }).is_none());
+    }
+    drop(doomed);
+
+    let result = lasting.block_on(v.validate(&t));
+    assert!(result.is_ok(), "a new refresh runs: {result:?}");
+    assert_eq!(server.hits(JWKS), 1);
 }
 
 /// A refresh that falls due on a thread without a tokio runtime (a cache hit from a plain
@@ -489,47 +535,84 @@ async fn a_refresh_due_on_a_thread_without_a_runtime_does_not_panic() {
     assert!(started.await.is_ok(), "the due refresh ran: {:?}", v.stats());
 }
 
-/// A key set that parses but holds no key usable for the token is a definitive answer: 401
-/// `unknown_key`, not 503 (clients would retry for ever).
+/// A JWKS that parses but holds no key usable for the token is the provider's definitive
+/// answer: 401 `unknown_key`, not 503 (clients would retry for ever).
+async fn assert_definitive_refusal(what: &str, jwks: Vec<serde_json::Value>, options: JwksOptions, t: &str) {
+    let server = TestServer::start(jwks).await;
+    let v = validator_for(&server.url(JWKS), options);
+    let err = v.validate(t).await.unwrap_err();
+    assert_eq!(err, unknown_key(), "{what}");
+    assert_eq!(v.rejection(&err).status(), 401, "{what}");
+    assert!(v.is_ready(), "{what}: a fetched key set counts as loaded, even without a usable key");
+    assert_eq!(v.stats().fetch_failures, 0, "{what}");
+}
+
 #[tokio::test(start_paused = true)]
-async fn a_jwks_without_a_usable_key_for_the_token_is_401_not_503() {
+async fn a_jwks_whose_only_key_is_for_encryption_is_401_not_503() {
     let k = key(ES, "a");
     let mut enc = k.public_jwk();
     enc["use"] = json!("enc");
+    assert_definitive_refusal("use: enc", vec![enc], JwksOptions::default(), &token(&k, ISS)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_jwks_whose_only_key_lacks_the_verify_op_is_401_not_503() {
+    let k = key(ES, "a");
     let mut wrap_only = k.public_jwk();
     wrap_only["key_ops"] = json!(["encrypt", "wrapKey"]);
+    let t = token(&k, ISS);
+    assert_definitive_refusal("key_ops without verify", vec![wrap_only], JwksOptions::default(), &t).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_jwks_whose_only_key_names_another_alg_is_401_not_503() {
+    let k = key(ES, "a");
     let mut other_alg = k.public_jwk();
     other_alg["alg"] = json!("ES384");
-    for (what, jwk) in [("use: enc", enc), ("key_ops without verify", wrap_only), ("another alg", other_alg)]
-    {
-        let server = TestServer::start(vec![jwk]).await;
-        let v = validator_for(&server.url(JWKS), JwksOptions::default());
-        let err = v.validate(&token(&k, ISS)).await.unwrap_err();
-        assert_eq!(err, unknown_key(), "{what}");
-        assert_eq!(v.rejection(&err).status(), 401, "{what}");
-    }
-    // More keys than the read limit: the keys read still count.
+    assert_definitive_refusal("another alg", vec![other_alg], JwksOptions::default(), &token(&k, ISS)).await;
+}
+
+/// Keys past `max_keys` are not read; the keys that were read still answer, even when none of
+/// them is usable.
+#[tokio::test(start_paused = true)]
+async fn a_token_for_a_key_past_max_keys_is_401_not_503() {
     let (first, second) = (key(ES, "first"), key(ES, "second"));
+    let mut first_enc = first.public_jwk();
+    first_enc["use"] = json!("enc");
+    let one = JwksOptions::default().max_keys(1);
+    let t = token(&second, ISS);
+    assert_definitive_refusal("over the limit", vec![first_enc, second.public_jwk()], one.clone(), &t).await;
+
     let server = TestServer::start(vec![first.public_jwk(), second.public_jwk()]).await;
-    let v = validator_for(&server.url(JWKS), JwksOptions::default().max_keys(1));
+    let v = validator_for(&server.url(JWKS), one);
     assert!(v.validate(&token(&first, ISS)).await.is_ok());
     assert_eq!(v.validate(&token(&second, ISS)).await.unwrap_err(), unknown_key());
+}
 
-    // A refresh yielding no usable key keeps the last good keys within their budget.
+/// A refresh yielding no usable key keeps the last good keys while they are within their
+/// budget, and counts as a failure for the backoff (the provider is not asked on every request).
+#[tokio::test(start_paused = true)]
+async fn a_refresh_without_a_usable_key_keeps_the_last_good_keys() {
+    let k = key(ES, "a");
     let server = TestServer::start(vec![k.public_jwk()]).await;
     server.set(|s| s.cache_control = Some("max-age=60".into()));
     let v = validator_for(&server.url(JWKS), JwksOptions::default());
-    assert!(v.validate(&token(&k, ISS)).await.is_ok());
+    let t = token(&k, ISS);
+    assert!(v.validate(&t).await.is_ok());
     let mut enc = k.public_jwk();
     enc["use"] = json!("enc");
     server.set(|s| s.keys = vec![enc]);
     advance(Duration::from_secs(61)).await;
-    let _ = v.validate(&token(&k, ISS)).await; // starts the refresh
-    until(|| server.hits(JWKS) >= 2).await;
-    for _ in 0..100 {
+    assert!(v.validate(&t).await.is_ok(), "stale keys served; a refresh starts");
+    until(|| v.stats().fetch_failures == 1).await;
+    for _ in 0..10 {
+        assert!(v.validate(&t).await.is_ok(), "the last good keys still verify");
         tokio::task::yield_now().await;
     }
-    assert!(v.validate(&token(&k, ISS)).await.is_ok(), "the last good keys still verify");
+    assert_eq!(server.hits(JWKS), 2, "backing off: no fetch on every request");
+    advance(Duration::from_millis(1001)).await;
+    assert!(v.validate(&t).await.is_ok());
+    until(|| server.hits(JWKS) == 3).await;
 }
 
 /// A provider that moves its `jwks_uri` is followed without a restart: the old URL answering
@@ -566,4 +649,23 @@ async fn the_metadata_is_read_again_when_its_freshness_ends() {
     assert!(v.validate(&token(&k, server.base())).await.is_ok());
     until(|| server.hits(JWKS) >= 2).await;
     assert_eq!(server.hits(OIDC), 2);
+}
+
+/// Re-reading the metadata adds no new way to fail: while it is out of reach, keys are still
+/// fetched from the last `jwks_uri` it named.
+#[tokio::test(start_paused = true)]
+async fn keys_are_fetched_from_the_last_jwks_uri_while_the_metadata_is_down() {
+    let (old, new) = (key(ES, "old"), key(ES, "new"));
+    let server = TestServer::start(vec![old.public_jwk()]).await;
+    let v = discovering(&server);
+    assert!(v.validate(&token(&old, server.base())).await.is_ok());
+    advance(Duration::from_secs(301)).await; // past the metadata's freshness
+    server.set(|s| {
+        s.oidc_discovery = false;
+        s.oauth_discovery = false;
+        s.keys = vec![new.public_jwk()];
+    });
+    let result = v.validate(&token(&new, server.base())).await;
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!((server.hits(OIDC), server.hits(OAUTH), server.hits(JWKS)), (2, 1, 2));
 }

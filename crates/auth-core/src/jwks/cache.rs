@@ -18,8 +18,8 @@ use url::Url;
 use crate::algorithm::AlgorithmSet;
 use crate::error::AuthError;
 use crate::jwks::JwksOptions;
-use crate::jwks::discovery::discover_jwks_uri;
-use crate::jwks::fetch::{FetchError, Fetcher};
+use crate::jwks::discovery::{ProviderMetadata, discover};
+use crate::jwks::fetch::{FetchError, Fetched, Fetcher};
 use crate::keys::{JwksDocumentError, KeyOrigin, KeySet, VerifyingKey};
 use crate::stats::Stats;
 
@@ -32,9 +32,13 @@ pub(crate) enum JwksLocation {
     Discovery { issuer: String, issuer_url: Url },
 }
 
-/// The `jwks_uri` the issuer's metadata named, and until when that answer is used.
+/// The issuer's metadata, its checked `jwks_uri`, and until when that answer is used (the
+/// document's `max-age` clamped like a key set's TTL: `default_ttl` without one, at most
+/// `max_ttl`, a day by default).
 #[derive(Debug)]
 struct Discovered {
+    #[allow(dead_code)] // its other endpoints are for introspection and client credentials
+    metadata: ProviderMetadata,
     url: Url,
     fresh_until: Instant,
 }
@@ -58,11 +62,11 @@ impl Snapshot {
 type SharedRefresh = Shared<BoxFuture<'static, Result<Arc<Snapshot>, FetchError>>>;
 
 /// The refresh in flight: its number, the future every caller joins, and its task (aborted when
-/// the validator is dropped).
+/// the validator is dropped; `None` for the moment between reserving the slot and the spawn).
 struct Inflight {
     generation: u64,
     refresh: SharedRefresh,
-    task: tokio::task::AbortHandle,
+    task: Option<tokio::task::AbortHandle>,
 }
 
 #[derive(Debug, Default)]
@@ -129,7 +133,9 @@ impl JwksCache {
         }
     }
 
-    /// Whether usable keys are loaded (fresh or within the staleness budget).
+    /// Whether keys are loaded (fresh or within the staleness budget). A fetched JWKS with no
+    /// usable key counts: the provider has answered, and tokens get a definitive 401 (logged as an
+    /// error at install) rather than a 503 a readiness probe could not cure.
     pub(crate) fn is_ready(&self) -> bool {
         self.state.load().as_ref().is_some_and(|s| s.within_budget(Instant::now(), self.options.max_stale))
     }
@@ -266,9 +272,9 @@ impl JwksCache {
     /// Joins the refresh in flight, or starts one in its own task (so a caller that gives up does
     /// not cancel it for the others); `None` when there is no runtime to run it on.
     ///
-    /// The slot is cleared when the task ends, however it ends: by the task itself when it
-    /// finishes or is dropped unfinished (its runtime shut down, a panic), and by whoever awaits
-    /// it. A refresh that never completed can never wedge later ones.
+    /// The slot is cleared however the task ends: by the task's own guard when it finishes or
+    /// is dropped (its runtime shut down, even before it first ran; a panic), and by whoever
+    /// awaits it. A refresh that never completed can never wedge later ones.
     fn start_refresh(self: &Arc<Self>) -> Option<SharedRefresh> {
         let mut slot = lock(&self.inflight);
         if let Some(inflight) = slot.as_ref() {
@@ -276,20 +282,10 @@ impl JwksCache {
         }
         let runtime = tokio::runtime::Handle::try_current().ok().or_else(|| self.runtime.clone())?;
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
-        let this = Arc::clone(self);
-        // Its own span: refresh logs carry which key set, whichever request started the refresh.
-        let span = tracing::info_span!("jwks_refresh", jwks = %self.label());
-        let task = runtime.spawn(
-            async move {
-                let _clear = ClearSlot { cache: &this, generation };
-                this.fetch_and_install().await
-            }
-            .instrument(span),
-        );
-        let abort = task.abort_handle();
+        let (done, result) = tokio::sync::oneshot::channel();
         let weak = Arc::downgrade(self);
         let refresh = async move {
-            let result = task.await;
+            let result = result.await;
             if let Some(cache) = weak.upgrade() {
                 cache.clear_slot(generation);
             }
@@ -297,7 +293,27 @@ impl JwksCache {
         }
         .boxed()
         .shared();
-        *slot = Some(Inflight { generation, refresh: refresh.clone(), task: abort });
+        *slot = Some(Inflight { generation, refresh: refresh.clone(), task: None });
+        // Spawned without the lock: a runtime that is shutting down drops the task (and its
+        // guard, which takes the lock) inside `spawn`.
+        drop(slot);
+        let guard = ClearSlot { cache: Arc::clone(self), generation };
+        // Its own span: refresh logs carry which key set, whichever request started the refresh.
+        let span = tracing::info_span!("jwks_refresh", jwks = %self.label());
+        let task = runtime.spawn(
+            async move {
+                let result = guard.cache.fetch_and_install().await;
+                drop(guard);
+                let _ = done.send(result);
+            }
+            .instrument(span),
+        );
+        let mut slot = lock(&self.inflight);
+        match slot.as_mut().filter(|i| i.generation == generation) {
+            Some(inflight) => inflight.task = Some(task.abort_handle()),
+            // Already over, or taken by `abort_refresh` before the task existed: make sure.
+            None => task.abort(),
+        }
         Some(refresh)
     }
 
@@ -311,8 +327,8 @@ impl JwksCache {
 
     /// Stops the refresh in flight (the validator is going away).
     pub(crate) fn abort_refresh(&self) {
-        if let Some(inflight) = lock(&self.inflight).take() {
-            inflight.task.abort();
+        if let Some(task) = lock(&self.inflight).take().and_then(|i| i.task) {
+            task.abort();
         }
     }
 
@@ -325,17 +341,28 @@ impl JwksCache {
                 if let Some(current) = &current {
                     // No usable key at all while good keys are still within their budget: keep
                     // serving those (a provider's mistake should not empty a working cache).
+                    // It counts as a failure for the backoff, or every request past the TTL
+                    // would fetch again.
                     if keys.is_empty()
                         && !current.keys.is_empty()
                         && current.within_budget(Instant::now(), self.options.max_stale)
                     {
+                        let backoff = self.note_failure();
                         tracing::warn!(
                             jwks = self.label(),
+                            serving_cached_keys = current.keys.len(),
+                            retry_in_secs = backoff.as_secs_f32(),
                             "refreshed JWKS has no usable key; keeping the last good keys"
                         );
                         return Ok(Arc::clone(current));
                     }
                     keys.keep_identities(&current.keys);
+                }
+                if keys.is_empty() {
+                    tracing::error!(
+                        jwks = self.label(),
+                        "the JWKS holds no usable key: every token of this issuer is refused (401)"
+                    );
                 }
                 let ttl = self.options.ttl(max_age);
                 let fresh = Arc::new(Snapshot { keys, fetched_at: Instant::now(), ttl, seq });
@@ -361,16 +388,7 @@ impl JwksCache {
                 }
             }
             Err(error) => {
-                Stats::inc(&self.stats.fetch_failures);
-                let backoff = {
-                    let mut c = lock(&self.control);
-                    c.failures = c.failures.saturating_add(1);
-                    let factor = 1u32 << (c.failures - 1).min(16);
-                    let backoff =
-                        self.options.retry_backoff.saturating_mul(factor).min(self.options.max_retry_backoff);
-                    c.retry_at = Some(Instant::now() + backoff);
-                    backoff
-                };
+                let backoff = self.note_failure();
                 let serving = self.state.load().as_ref().map(|s| s.keys.len());
                 tracing::warn!(
                     jwks = self.label(),
@@ -384,26 +402,21 @@ impl JwksCache {
         }
     }
 
+    /// Counts a failed refresh and starts (or doubles) the backoff; returns its length.
+    fn note_failure(&self) -> Duration {
+        Stats::inc(&self.stats.fetch_failures);
+        let mut c = lock(&self.control);
+        c.failures = c.failures.saturating_add(1);
+        let factor = 1u32 << (c.failures - 1).min(16);
+        let backoff = self.options.retry_backoff.saturating_mul(factor).min(self.options.max_retry_backoff);
+        c.retry_at = Some(Instant::now() + backoff);
+        backoff
+    }
+
     async fn fetch_keys(&self) -> Result<(KeySet, Option<Duration>), FetchError> {
         let doc = match &self.location {
             JwksLocation::Url(url) => self.fetcher.get(url).await?,
-            JwksLocation::Discovery { .. } => {
-                let known = self.discovered.load_full().filter(|d| Instant::now() < d.fresh_until);
-                match known {
-                    None => self.fetcher.get(&self.rediscover().await?).await?,
-                    Some(known) => match self.fetcher.get(&known.url).await {
-                        // The provider moved its keys: follow its metadata again, in this refresh.
-                        Err(FetchError::Status(404 | 410)) => {
-                            tracing::info!(
-                                jwks = self.label(),
-                                "jwks_uri is gone; resolving the metadata again"
-                            );
-                            self.fetcher.get(&self.rediscover().await?).await?
-                        }
-                        answer => answer?,
-                    },
-                }
-            }
+            JwksLocation::Discovery { .. } => self.fetch_discovered().await?,
         };
         let keys = match KeySet::from_jwks(&doc.body, KeyOrigin::Jwks, self.allowed, self.options.max_keys) {
             Ok(keys) => keys,
@@ -419,29 +432,58 @@ impl JwksCache {
     }
 }
 
-/// Clears the single-flight slot when the refresh task's future ends, finished or dropped.
-struct ClearSlot<'a> {
-    cache: &'a JwksCache,
+/// Clears the single-flight slot when the refresh task's future ends, finished or dropped. It is
+/// moved into the task, so even a task dropped before it first ran clears the slot.
+struct ClearSlot {
+    cache: Arc<JwksCache>,
     generation: u64,
 }
 
-impl Drop for ClearSlot<'_> {
+impl Drop for ClearSlot {
     fn drop(&mut self) {
         self.cache.clear_slot(self.generation);
     }
 }
 
+/// Keys found through the issuer's metadata, which is read again when its own freshness ends and
+/// when the `jwks_uri` it named is gone: a provider that moves its keys is followed.
 impl JwksCache {
-    /// Resolves the issuer's metadata and keeps its `jwks_uri` for the document's own freshness
-    /// (`Cache-Control: max-age`, clamped like the keys' TTL).
+    async fn fetch_discovered(&self) -> Result<Fetched, FetchError> {
+        let known = self.discovered.load_full();
+        match known.as_ref().filter(|d| Instant::now() < d.fresh_until) {
+            Some(fresh) => match self.fetcher.get(&fresh.url).await {
+                Err(FetchError::Status(404 | 410)) => {
+                    tracing::info!(jwks = self.label(), "jwks_uri is gone; resolving the metadata again");
+                    self.fetcher.get(&self.rediscover().await?).await
+                }
+                answer => answer,
+            },
+            None => match (self.rediscover().await, known) {
+                (Ok(url), _) => self.fetcher.get(&url).await,
+                // The metadata is out of reach but the keys may not be: keep to the last
+                // `jwks_uri` (still stale, so the next refresh asks the metadata first).
+                (Err(error), Some(last)) => {
+                    tracing::warn!(jwks = self.label(), %error, "metadata not refreshed; using the last jwks_uri");
+                    self.fetcher.get(&last.url).await
+                }
+                (Err(error), None) => Err(error),
+            },
+        }
+    }
+
+    /// Resolves the issuer's metadata and keeps it for the document's own freshness.
     async fn rediscover(&self) -> Result<Url, FetchError> {
         let JwksLocation::Discovery { issuer, issuer_url } = &self.location else {
             return Err(FetchError::Invalid("no issuer metadata to resolve".into()));
         };
-        let (url, max_age) =
-            discover_jwks_uri(&self.fetcher, issuer, issuer_url, self.options.allow_insecure_http).await?;
-        let fresh_until = Instant::now() + self.options.ttl(max_age);
-        self.discovered.store(Some(Arc::new(Discovered { url: url.clone(), fresh_until })));
+        let resolved = discover(&self.fetcher, issuer, issuer_url, self.options.allow_insecure_http).await?;
+        let fresh_until = Instant::now() + self.options.ttl(resolved.max_age);
+        let url = resolved.jwks_uri.clone();
+        self.discovered.store(Some(Arc::new(Discovered {
+            metadata: resolved.metadata,
+            url: resolved.jwks_uri,
+            fresh_until,
+        })));
         Ok(url)
     }
 }

@@ -24,6 +24,10 @@ pub struct JwksOptions {
     #[serde(with = "secs")]
     pub unknown_kid_cooldown: Duration,
     /// Key lifetime when the response has no usable `Cache-Control: max-age`. Default 5 min.
+    /// The TTL bounds (`default_ttl`, `min_ttl`, `max_ttl`) apply to the issuer's discovery
+    /// document too: its `jwks_uri` is read again when that document's freshness ends, so a
+    /// provider that moves its keys is followed within `max_ttl` (a day) at worst, and at once
+    /// when the old `jwks_uri` answers 404 or 410.
     #[serde(with = "secs")]
     pub default_ttl: Duration,
     /// Lower bound on `max-age`. Default 30 s: a provider sending `max-age=0` or `no-store`

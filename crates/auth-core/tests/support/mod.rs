@@ -1,6 +1,6 @@
 //! A JWKS and discovery server on `127.0.0.1:0` whose behaviour a test changes at any moment:
 //! status, body, garbage, oversize, hang, drip-fed body, `Cache-Control`, redirects, keys.
-//! It counts requests per path.
+//! It counts requests per path. [`SilentServer`] is a provider that accepts and never answers.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -19,6 +19,7 @@ use hyper::body::Frame;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -150,6 +151,83 @@ pub fn now() -> i64 {
 /// An access token for `iss` and audience `api`, valid for an hour of wall-clock time.
 pub fn token(key: &SigningKey, iss: &str) -> String {
     key.mint(&json!({"iss": iss, "sub": "u", "aud": "api", "iat": now(), "exp": now() + 3600}))
+}
+
+/// Connections a [`SilentServer`] accepted, how many carried a whole request head, and how many
+/// of those the client has closed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Connections {
+    pub accepted: u64,
+    pub requests: u64,
+    pub closed: u64,
+}
+
+/// A provider whose port is open and whose process is hung: it accepts connections, reads
+/// whatever the client sends, never answers, and notices when the client hangs up.
+pub struct SilentServer {
+    addr: SocketAddr,
+    connections: watch::Receiver<Connections>,
+    _stop: watch::Sender<()>,
+}
+
+impl SilentServer {
+    /// Starts on `127.0.0.1:0`.
+    pub async fn start() -> SilentServer {
+        let listener = TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (count, connections) = watch::channel(Connections::default());
+        let (stop, stopped) = watch::channel(());
+        tokio::spawn(silent(listener, count, stopped));
+        SilentServer { addr, connections, _stop: stop }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn connections(&self) -> Connections {
+        *self.connections.borrow()
+    }
+
+    /// Waits (without a timeout: wrap it in one) until the counts satisfy `done`.
+    pub async fn until(&self, done: impl FnMut(&Connections) -> bool) {
+        let mut connections = self.connections.clone();
+        connections.wait_for(done).await.map(drop).unwrap();
+    }
+}
+
+async fn silent(listener: TcpListener, count: watch::Sender<Connections>, mut stopped: watch::Receiver<()>) {
+    let count = Arc::new(count);
+    loop {
+        let (mut stream, _) = tokio::select! {
+            r = listener.accept() => match r { Ok(s) => s, Err(_) => continue },
+            _ = stopped.changed() => return,
+        };
+        count.send_modify(|c| c.accepted += 1);
+        let count = Arc::clone(&count);
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 1024];
+            let (mut head, mut counted) = (Vec::new(), false);
+            loop {
+                tokio::select! {
+                    r = stream.read(&mut buf) => match r {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) if !counted => {
+                            head.extend_from_slice(&buf[..n]);
+                            if head.windows(4).any(|w| w == b"\r\n\r\n") {
+                                counted = true;
+                                count.send_modify(|c| c.requests += 1);
+                            }
+                        }
+                        Ok(_) => {}
+                    },
+                    _ = stopped.changed() => return,
+                }
+            }
+            count.send_modify(|c| c.closed += 1);
+        });
+    }
 }
 
 type Response = hyper::Response<BoxBody<Bytes, Infallible>>;
