@@ -24,6 +24,24 @@ struct Caller {
     scopes: Vec<String>,
 }
 
+// serde's renames name the claims: `tenantId`, `org`, and the scopes filled in as `grantedScopes`.
+#[derive(serde::Deserialize, Claims)]
+#[serde(rename_all = "camelCase")]
+struct CamelCaller {
+    #[claims(required)]
+    tenant_id: String,
+    #[serde(rename(deserialize = "org"))]
+    #[claims(required)]
+    org_name: String,
+    #[claims(scopes)]
+    granted_scopes: Vec<String>,
+}
+
+#[get("/camel")]
+async fn camel(caller: CamelCaller) -> String {
+    format!("{} {} {:?}", caller.tenant_id, caller.org_name, caller.granted_scopes)
+}
+
 // Route macro outermost (the documented order)...
 #[delete("/pets/{id}")]
 #[requires_scopes(PetScope::Write, "admin")]
@@ -58,6 +76,7 @@ async fn start() -> (DevIssuer, String, actix_web::dev::ServerHandle) {
             web::scope("")
                 .service(delete_pet)
                 .service(list_pets)
+                .service(camel)
                 .route("/count", web::get().to(count))
                 .wrap(AuthLayer::new(validator.clone())),
         )
@@ -122,5 +141,25 @@ async fn typed_claims_need_their_required_claims() {
     let res = call(reqwest::Method::GET, format!("{base}/pets"), Some(&no_tenant)).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(challenge(&res).contains(r#"error="invalid_token""#));
+    handle.stop(true).await;
+}
+
+#[actix_web::test]
+async fn required_claims_follow_serde_renames() {
+    let (idp, base, handle) = start().await;
+    let token =
+        idp.token().scope("pets:read").claim("tenantId", json!("acme")).claim("org", json!("ops")).sign();
+    let res = call(reqwest::Method::GET, format!("{base}/camel"), Some(&token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.text().await.unwrap(), r#"acme ops ["pets:read"]"#);
+
+    // The Rust names are not the claims any more: a token carrying them lacks the required ones.
+    let snake = idp.token().claim("tenant_id", json!("acme")).claim("org_name", json!("ops")).sign();
+    let no_org = idp.token().claim("tenantId", json!("acme")).claim("orgName", json!("ops")).sign();
+    for token in [&snake, &no_org] {
+        let res = call(reqwest::Method::GET, format!("{base}/camel"), Some(token)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(challenge(&res).contains(r#"error="invalid_token""#));
+    }
     handle.stop(true).await;
 }

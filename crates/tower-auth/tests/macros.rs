@@ -51,19 +51,22 @@ async fn tenant(caller: TenantCaller) -> String {
     caller.tenant
 }
 
-/// Claims named as serde reads them: `tenantId` (camelCase) and `org` (renamed).
+/// Claims named as serde reads them: `tenantId` (camelCase), `org` (renamed for deserializing),
+/// and the scopes filled in as `grantedScopes`.
 #[derive(Deserialize, Claims)]
 #[serde(rename_all = "camelCase")]
 struct CamelCaller {
     #[claims(required)]
     tenant_id: String,
-    #[serde(rename = "org")]
+    #[serde(rename(deserialize = "org"))]
     #[claims(required)]
     organisation: String,
+    #[claims(scopes)]
+    granted_scopes: Vec<String>,
 }
 
 async fn camel(caller: CamelCaller) -> String {
-    format!("{} {}", caller.tenant_id, caller.organisation)
+    format!("{} {} {:?}", caller.tenant_id, caller.organisation, caller.granted_scopes)
 }
 
 async fn start() -> (DevIssuer, String, String) {
@@ -155,14 +158,24 @@ async fn any_of_admits_either_scope_and_typed_claims_carry_scopes() {
 #[tokio::test]
 async fn required_claims_follow_serde_renames() {
     let (idp, base, _) = start().await;
-    let token = idp.token().claim("tenantId", json!("acme")).claim("org", json!("pets inc")).sign();
+    let token = idp
+        .token()
+        .scope("pets:read")
+        .claim("tenantId", json!("acme"))
+        .claim("org", json!("pets inc"))
+        .sign();
     let res = call(reqwest::Method::GET, &format!("{base}/camel"), Some(&token)).await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.text().await.unwrap(), "acme pets inc");
-    // The Rust field names are not the claims: a token carrying those lacks the required ones.
+    assert_eq!(res.text().await.unwrap(), r#"acme pets inc ["pets:read"]"#);
+    // The Rust field names are not the claims: a token carrying those lacks the required ones,
+    // and so does one with the renamed field under its camelCase name.
     let rust_names = idp.token().claim("tenant_id", json!("acme")).claim("organisation", json!("x")).sign();
-    let res = call(reqwest::Method::GET, &format!("{base}/camel"), Some(&rust_names)).await;
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let no_org = idp.token().claim("tenantId", json!("acme")).claim("organisation", json!("x")).sign();
+    for token in [&rust_names, &no_org] {
+        let res = call(reqwest::Method::GET, &format!("{base}/camel"), Some(token)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(challenge(&res).contains(r#"error="invalid_token""#));
+    }
 }
 
 #[tokio::test]
