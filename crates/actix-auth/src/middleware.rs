@@ -278,7 +278,7 @@ where
     S::Future: 'static,
 {
     match outcome {
-        Ok(Authenticated { claims, binding, response_headers, .. }) => {
+        Ok(Authenticated { claims, binding, response_headers, scheme, .. }) => {
             {
                 let mut extensions = req.extensions_mut();
                 if let Some(claims) = claims {
@@ -287,7 +287,7 @@ where
                 if let Some(binding) = binding {
                     extensions.insert(binding);
                 }
-                extensions.insert(context);
+                extensions.insert(context.with_scheme(scheme));
             }
             let response = service.call(req);
             Box::pin(async move {

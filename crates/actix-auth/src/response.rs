@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use auth_core::{AuthError, Authenticator, Refusal, Rejection};
+use auth_core::{AuthError, Authenticator, Refusal, Rejection, Scheme};
 
 /// A custom renderer for rejections, see [`AuthLayer::render_errors_with`](crate::AuthLayer::render_errors_with).
 pub(crate) type RenderFn = dyn Fn(&AuthError, &Rejection) -> HttpResponse + Send + Sync;
@@ -50,11 +50,23 @@ pub(crate) fn misconfigured() -> HttpResponse {
 pub struct AuthContext {
     authenticator: Authenticator,
     custom: Option<Arc<RenderFn>>,
+    scheme: Option<Scheme>,
 }
 
 impl AuthContext {
     pub(crate) fn new(authenticator: Authenticator, custom: Option<Arc<RenderFn>>) -> Self {
-        AuthContext { authenticator, custom }
+        AuthContext { authenticator, custom, scheme: None }
+    }
+
+    /// The same context for a request whose credentials came with `scheme`.
+    pub(crate) fn with_scheme(mut self, scheme: Option<Scheme>) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// The scheme the request's credentials came with (`None` for an anonymous request).
+    pub fn scheme(&self) -> Option<Scheme> {
+        self.scheme
     }
 
     /// The realm named in challenges.
@@ -65,7 +77,7 @@ impl AuthContext {
     /// The response rejecting this request with `error` (counted), rendered as the middleware
     /// renders its own.
     pub fn error_response(&self, error: &AuthError) -> HttpResponse {
-        self.render(&self.authenticator.refuse(error.clone()))
+        self.render(&self.authenticator.refuse_for(error.clone(), self.scheme))
     }
 
     /// The response for a refusal: the custom renderer's, with whatever it lacks of the

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::checks::dpop::{DpopCheck, DpopMode, DpopOptions};
 use crate::checks::{ClaimsCheck, RequestCheck, Stage};
 use crate::claims::{Claims, Profile, TimeRules};
 use crate::clock::{Clock, SystemClock};
-use crate::error::{ChallengeRules, ConfigError};
+use crate::error::{ChallengeRules, ConfigError, DpopChallenge};
 use crate::issuer::{IssuerConfig, IssuerKeys, IssuerRegistry, KeySource};
 use crate::jwks::JwksOptions;
 use crate::jwks::cache::{JwksCache, JwksLocation};
@@ -45,6 +46,7 @@ pub struct ValidatorBuilder {
     max_token_bytes: usize,
     realm: Option<String>,
     token_cache: TokenCacheOptions,
+    dpop: DpopOptions,
 }
 
 impl Default for ValidatorBuilder {
@@ -67,6 +69,7 @@ impl Default for ValidatorBuilder {
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             realm: None,
             token_cache: TokenCacheOptions::default(),
+            dpop: DpopOptions::default(),
         }
     }
 }
@@ -208,6 +211,13 @@ impl ValidatorBuilder {
         self.token_cache(TokenCacheOptions::off())
     }
 
+    /// DPoP (RFC 9449) settings. The default is [`DpopMode::Allowed`]: bearer and DPoP-bound
+    /// tokens both accepted, a bound token only with its proof; see [`crate::checks::dpop`].
+    pub fn dpop(mut self, options: DpopOptions) -> Self {
+        self.dpop = options;
+        self
+    }
+
     /// Checks every setting and builds the validator. Nothing is fetched yet: keys come with the
     /// first request, or with [`Validator::warm_up`].
     pub fn build(self) -> Result<Validator, ConfigError> {
@@ -308,6 +318,18 @@ impl ValidatorBuilder {
         }
 
         let mut checks = self.checks;
+        let dpop = match self.dpop.mode() {
+            DpopMode::Off => None,
+            _ => Some(Arc::new(DpopCheck::new(&self.dpop, Arc::clone(&self.clock))?)),
+        };
+        if let Some(check) = &dpop {
+            checks.push((Stage::KeyBinding, Arc::clone(check) as Arc<dyn RequestCheck>));
+        }
+        let dpop_challenge = dpop.as_ref().map(|check| DpopChallenge {
+            algs: Arc::from(self.dpop.algs_param()),
+            required: self.dpop.mode() == DpopMode::Required,
+            nonces: check.nonces().map(|n| (n.clone(), Arc::clone(&self.clock))),
+        });
         // Stable: the user's checks keep the order they were added in.
         checks.sort_by_key(|(stage, _)| *stage);
         let checks: Vec<Arc<dyn RequestCheck>> = checks.into_iter().map(|(_, c)| c).collect();
@@ -337,9 +359,15 @@ impl ValidatorBuilder {
             checks,
             check_headers,
             checks_read_body,
-            challenges: ChallengeRules { realm: self.realm.map(Arc::from) },
+            challenges: ChallengeRules {
+                realm: self.realm.map(Arc::from),
+                bearer: self.dpop.mode().accepts_bearer(),
+                dpop: dpop_challenge,
+            },
             stats,
             token_cache: TokenCache::new(&self.token_cache),
+            dpop_mode: self.dpop.mode(),
+            dpop,
         })))
     }
 }

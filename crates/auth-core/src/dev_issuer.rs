@@ -177,6 +177,38 @@ impl SigningKey {
         }
     }
 
+    /// The private key as PKCS#8 v1 DER (to hand a key to another process); `None` for HMAC keys.
+    pub fn to_pkcs8(&self) -> Option<Vec<u8>> {
+        let der = match &self.private {
+            Private::Rsa(k) => {
+                AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'_>>::as_der(k).map(|d| d.as_ref().to_vec())
+            }
+            Private::Ec(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
+            Private::Ed(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
+            Private::Hmac(_) => return None,
+        };
+        der.ok()
+    }
+
+    /// A key read from PKCS#8 DER ([`SigningKey::to_pkcs8`]) for `alg`, with a random `kid`.
+    pub fn from_pkcs8(alg: Algorithm, der: &[u8]) -> Result<SigningKey, DevIssuerError> {
+        let fail = |_| DevIssuerError::KeyGeneration(alg);
+        let private = match alg {
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
+                return Err(DevIssuerError::KeyGeneration(alg));
+            }
+            Algorithm::ES256 => Private::Ec(
+                sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(fail)?,
+            ),
+            Algorithm::ES384 => Private::Ec(
+                sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P384_SHA384_FIXED_SIGNING, der).map_err(fail)?,
+            ),
+            Algorithm::EdDSA => Private::Ed(sig::Ed25519KeyPair::from_pkcs8(der).map_err(fail)?),
+            _ => Private::Rsa(sig::RsaKeyPair::from_pkcs8(der).map_err(fail)?),
+        };
+        Ok(SigningKey { alg, kid: random_id(), private })
+    }
+
     /// The public key as SubjectPublicKeyInfo DER; `None` for HMAC keys.
     pub fn public_key_der(&self) -> Option<Vec<u8>> {
         let der = match &self.private {
@@ -473,6 +505,11 @@ impl TokenBuilder {
         self
     }
 
+    /// Binds the token to a DPoP key: `cnf: {"jkt": <its thumbprint>}` (RFC 9449 §6).
+    pub fn bound_to(self, key: &DpopKey) -> Self {
+        self.claim("cnf", json!({ "jkt": key.thumbprint() }))
+    }
+
     /// Signs with the issuer's current key.
     pub fn sign(&self) -> String {
         let key = self.issuer.signing_key();
@@ -571,6 +608,9 @@ fn respond(status: u16, cache_control: Option<&str>, body: Value) -> Response {
     }
     builder.body(Full::new(body)).unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
 }
+
+mod dpop;
+pub use dpop::{DpopKey, ProofBuilder};
 
 #[cfg(test)]
 mod tests;

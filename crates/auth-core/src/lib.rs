@@ -27,11 +27,14 @@ pub mod dev_issuer;
 
 pub use algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 pub use builder::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, ValidatorBuilder};
+pub use checks::dpop::{DpopMode, DpopOptions};
 pub use claims::{Claims, Profile, RegisteredClaims, ScopeRequirement, Scopes};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{IssuerSettings, ValidatorConfig};
+mod crypto;
 pub use error::{
-    AuthError, Challenge, ConfigError, ErrorKind, Rejection, RequestProblem, Scheme, TokenProblem,
+    AuthError, Challenge, ConfigError, DpopProblem, ErrorKind, Rejection, RequestProblem, Scheme,
+    TokenProblem,
 };
 pub use issuer::{IssuerConfig, KeySource};
 pub use jwks::JwksOptions;

@@ -14,7 +14,7 @@ use crate::error::{AuthError, ConfigError, Rejection, Scheme};
 use crate::request::{RequestView, TargetRules};
 use crate::stats::Path;
 use crate::token::{Credential, CredentialSources, TokenLocator};
-use crate::validator::{ChecksNow, Validator};
+use crate::validator::{ChecksNow, Presented, Validator};
 
 /// The configuration of one authenticated route or service, shared by every adapter: the
 /// validator, where credentials are taken from, whether anonymous requests pass, how far a form
@@ -61,6 +61,9 @@ pub struct Authenticated {
     pub binding: Option<KeyBinding>,
     /// Headers to add to the response (such as `DPoP-Nonce`).
     pub response_headers: Vec<(&'static str, String)>,
+    /// The scheme the credentials came with (`None` for an anonymous request): later refusals
+    /// of this request ([`Authenticator::refuse_for`]) challenge with it.
+    pub scheme: Option<Scheme>,
 }
 
 /// A request that was refused: the error (for logs, gRPC codes and custom renderers) and its
@@ -117,7 +120,7 @@ impl fmt::Debug for Authentication {
 impl Authenticator {
     /// Requires a valid token on every request, from the `Authorization` header.
     pub fn new(validator: Validator) -> Self {
-        let locator = TokenLocator::default().accept_dpop(validator.accepts(Scheme::DPoP));
+        let locator = TokenLocator::default().schemes(&validator);
         Authenticator(Arc::new(Settings {
             validator,
             locator,
@@ -136,7 +139,7 @@ impl Authenticator {
     /// Also accept the token from a cookie, the `access_token` query parameter or a form field.
     /// A token sent by more than one method is always refused (400 `invalid_request`).
     pub fn credential_sources(self, sources: CredentialSources) -> Self {
-        self.map(|s| s.locator = TokenLocator::new(sources).accept_dpop(s.validator.accepts(Scheme::DPoP)))
+        self.map(|s| s.locator = TokenLocator::new(sources).schemes(&s.validator))
     }
 
     /// Read `application/x-www-form-urlencoded` bodies up to `max_bytes` for their
@@ -204,6 +207,7 @@ impl Authenticator {
                     claims: None,
                     binding: None,
                     response_headers: Vec::new(),
+                    scheme: None,
                 }));
             }
             Ok(None) => return self.refuse_request(AuthError::MissingToken),
@@ -213,23 +217,23 @@ impl Authenticator {
         if let Some(answer) = validator.cached(credential.as_bytes()) {
             let claims = match answer {
                 Ok(claims) => claims,
-                Err(e) => return self.finish(Path::Cache, Err(e)),
+                Err(e) => return self.finish(Path::Cache, scheme, Err(e)),
             };
             if !validator.has_checks() {
-                return self.finish(Path::Cache, Ok((claims, Passed::default())));
+                return self.finish(Path::Cache, scheme, Ok((claims, Passed::default())));
             }
             let facts = self.facts(req);
-            return match validator.checks_now(&claims, scheme, source, &facts) {
-                ChecksNow::Done(passed) => self.finish(Path::Cache, passed.map(|p| (claims, p))),
+            let presented = Presented { token: credential.as_bytes(), scheme, source };
+            return match validator.checks_now(&claims, presented, &facts) {
+                ChecksNow::Done(passed) => self.finish(Path::Cache, scheme, passed.map(|p| (claims, p))),
                 ChecksNow::Wait(from, passed) => {
                     let (this, facts) = (self.clone(), facts.into_owned());
+                    let token = credential.as_bytes().to_vec();
                     Authentication::Pending(Box::pin(async move {
-                        let passed = this
-                            .0
-                            .validator
-                            .checks_later(from, passed, &claims, scheme, source, &facts)
-                            .await;
-                        this.outcome(Path::Cache, passed.map(|p| (claims, p)))
+                        let presented = Presented { token: &token, scheme, source };
+                        let passed =
+                            this.0.validator.checks_later(from, passed, &claims, presented, &facts).await;
+                        this.outcome(Path::Cache, Some(scheme), passed.map(|p| (claims, p)))
                     }))
                 }
             };
@@ -244,22 +248,30 @@ impl Authenticator {
             let validator = &this.0.validator;
             let verified = match validator.verify_full(&token).await {
                 Ok(claims) => claims,
-                Err(e) => return this.outcome(Path::Full, Err(e)),
+                Err(e) => return this.outcome(Path::Full, Some(scheme), Err(e)),
             };
             let Some(facts) = facts else {
-                return this.outcome(Path::Full, Ok((verified, Passed::default())));
+                return this.outcome(Path::Full, Some(scheme), Ok((verified, Passed::default())));
             };
-            let passed =
-                validator.checks_later(0, Passed::default(), &verified, scheme, source, &facts).await;
-            this.outcome(Path::Full, passed.map(|p| (verified, p)))
+            let presented = Presented { token: token.as_bytes(), scheme, source };
+            let passed = validator.checks_later(0, Passed::default(), &verified, presented, &facts).await;
+            this.outcome(Path::Full, Some(scheme), passed.map(|p| (verified, p)))
         }))
     }
 
     /// The refusal of an error found after authentication (a lacking scope, claims that do not
-    /// fit the handler's type), counted and rendered as the pipeline's own.
+    /// fit the handler's type), counted and rendered as the pipeline's own, for a request
+    /// without credentials: [`refuse_for`](Self::refuse_for) with `None`.
     pub fn refuse(&self, error: AuthError) -> Refusal {
+        self.refuse_for(error, None)
+    }
+
+    /// [`refuse`](Self::refuse) for a request whose credentials came with `scheme`
+    /// ([`Authenticated::scheme`]): the error goes on that scheme's challenge (a lacking scope
+    /// of a DPoP request is a `DPoP` challenge).
+    pub fn refuse_for(&self, error: AuthError, scheme: Option<Scheme>) -> Refusal {
         self.0.validator.record_request_rejection(&error);
-        self.refusal(error)
+        self.refusal(error, scheme)
     }
 
     fn locator(&self) -> &TokenLocator {
@@ -275,24 +287,35 @@ impl Authenticator {
         Authentication::Ready(Err(self.refuse(error)))
     }
 
-    fn finish(&self, path: Path, answer: Result<(Claims, Passed), AuthError>) -> Authentication {
-        Authentication::Ready(self.outcome(path, answer))
+    fn finish(
+        &self,
+        path: Path,
+        scheme: Scheme,
+        answer: Result<(Claims, Passed), AuthError>,
+    ) -> Authentication {
+        Authentication::Ready(self.outcome(path, Some(scheme), answer))
     }
 
-    fn outcome(&self, path: Path, answer: Result<(Claims, Passed), AuthError>) -> Outcome {
+    fn outcome(
+        &self,
+        path: Path,
+        scheme: Option<Scheme>,
+        answer: Result<(Claims, Passed), AuthError>,
+    ) -> Outcome {
         self.0.validator.record(path, &answer);
         match answer {
             Ok((claims, passed)) => Ok(Authenticated {
                 claims: Some(claims),
                 binding: passed.binding,
                 response_headers: passed.headers,
+                scheme,
             }),
-            Err(error) => Err(self.refusal(error)),
+            Err(error) => Err(self.refusal(error, scheme)),
         }
     }
 
-    fn refusal(&self, error: AuthError) -> Refusal {
-        let rejection = self.0.validator.rejection(&error);
+    fn refusal(&self, error: AuthError, scheme: Option<Scheme>) -> Refusal {
+        let rejection = self.0.validator.rejection_for(&error, scheme);
         Refusal(Box::new((error, rejection)))
     }
 

@@ -70,8 +70,9 @@ pub struct TargetRules {
 
 impl TargetRules {
     /// The scheme and authority every request is taken to have been sent to, such as
-    /// `https://api.example.com` (a path in it is ignored). Checked: absolute http(s), with a
-    /// host, no credentials, query or fragment.
+    /// `https://api.example.com`. A path in it (`https://example.com/api`) is the prefix a proxy
+    /// strips before the request reaches this service: it goes before the request's path. Checked:
+    /// absolute http(s), with a host, no credentials, query or fragment.
     pub fn public_base_url(mut self, url: &str) -> Result<Self, ConfigError> {
         const SETTING: &str = "public_base_url";
         let parsed =
@@ -121,6 +122,11 @@ impl TargetRules {
         (Cow::Borrowed(scheme), host_of(req).map(Cow::Borrowed))
     }
 
+    /// The path prefix of the public base URL, without its trailing `/` (empty when none).
+    pub(crate) fn path_prefix(&self) -> &str {
+        self.public_base.as_ref().map_or("", |b| b.path().trim_end_matches('/'))
+    }
+
     /// The absolute target URI of `req` (scheme, authority, path, and the query when asked):
     /// what the client addressed, as a DPoP proof's `htu` names it.
     ///
@@ -139,11 +145,13 @@ impl TargetRules {
     /// # }
     /// let rules = TargetRules::default().public_base_url("https://api.example.com").unwrap();
     /// assert_eq!(rules.target_uri(&Req, false), "https://api.example.com/pets");
+    /// let behind = TargetRules::default().public_base_url("https://example.com/api/").unwrap();
+    /// assert_eq!(behind.target_uri(&Req, false), "https://example.com/api/pets");
     /// assert_eq!(TargetRules::default().target_uri(&Req, true), "http://internal:8080/pets?limit=2");
     /// ```
     pub fn target_uri<R: RequestView>(&self, req: &R, with_query: bool) -> String {
         let (scheme, authority) = self.origin(req);
-        let mut uri = format!("{scheme}://{}", authority.as_deref().unwrap_or(""));
+        let mut uri = format!("{scheme}://{}{}", authority.as_deref().unwrap_or(""), self.path_prefix());
         let path = req.path();
         if !path.starts_with('/') {
             uri.push('/');
@@ -274,10 +282,10 @@ mod tests {
     fn the_public_base_wins() {
         let rules = TargetRules::default()
             .trust_forwarded_headers()
-            .public_base_url("https://api.example.com:8443/ignored")
+            .public_base_url("https://api.example.com:8443/prefix")
             .unwrap();
         let r = req(vec![("host", b"internal"), ("x-forwarded-host", b"other")]);
-        assert_eq!(rules.target_uri(&r, false), "https://api.example.com:8443/pets/1");
+        assert_eq!(rules.target_uri(&r, false), "https://api.example.com:8443/prefix/pets/1");
     }
 
     #[test]

@@ -18,7 +18,17 @@ pub(crate) struct Stats {
     hits_rejected: AtomicU64,
     full_accepted: Striped,
     full_rejected: AtomicU64,
-    rejected: [AtomicU64; Reason::ALL.len()],
+    rejected: Rejected,
+}
+
+/// One counter per rejection reason.
+#[derive(Debug)]
+struct Rejected([AtomicU64; Reason::ALL.len()]);
+
+impl Default for Rejected {
+    fn default() -> Self {
+        Rejected(std::array::from_fn(|_| AtomicU64::new(0)))
+    }
 }
 
 /// Which path answered a validation.
@@ -54,7 +64,7 @@ impl Stats {
     /// Counts a refusal by its reason: the validator's, and the request-level ones (no token, a
     /// malformed request, a lacking scope) that no validation answers.
     pub(crate) fn record_rejection(&self, error: &AuthError) {
-        if let Some(counter) = self.rejected.get(error.reason_code() as usize) {
+        if let Some(counter) = self.rejected.0.get(error.reason_code() as usize) {
             Stats::inc(counter);
         }
     }
@@ -71,9 +81,10 @@ impl Stats {
             token_cache_hits: self.hits_accepted.get() + get(&self.hits_rejected),
             token_cache_misses: self.full_accepted.get() + get(&self.full_rejected),
             token_cache_entries: 0,
+            dpop_replay_store_unavailable: 0,
             rejected: Reason::ALL
                 .iter()
-                .zip(&self.rejected)
+                .zip(&self.rejected.0)
                 .filter(|(_, c)| get(c) > 0)
                 .map(|(r, c)| (r.label(), get(c)))
                 .collect(),
@@ -137,6 +148,9 @@ pub struct StatsSnapshot {
     pub token_cache_misses: u64,
     /// Tokens held by the verified-token cache now.
     pub token_cache_entries: usize,
+    /// DPoP proofs answered 503 because the replay store could not record them (full, or a
+    /// shared store down): also counted under `unavailable`.
+    pub dpop_replay_store_unavailable: u64,
     /// Rejections by reason label ([`AuthError::reason`]), only reasons seen.
     pub rejected: Vec<(&'static str, u64)>,
 }

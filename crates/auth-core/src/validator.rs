@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::builder::ValidatorBuilder;
+use crate::checks::dpop::{DpopCheck, DpopMode};
 use crate::checks::{CheckInput, Checked, Passed, RequestCheck, RequestFacts};
 use crate::claims::Claims;
 use crate::error::{AuthError, ChallengeRules, Rejection, Scheme};
@@ -46,6 +47,9 @@ pub(crate) struct Inner {
     pub(crate) challenges: ChallengeRules,
     pub(crate) stats: Arc<Stats>,
     pub(crate) token_cache: Option<TokenCache>,
+    pub(crate) dpop_mode: DpopMode,
+    /// The DPoP check, when DPoP is on (for its counters).
+    pub(crate) dpop: Option<Arc<DpopCheck>>,
 }
 
 /// The request checks' answer when they could not all be decided at once.
@@ -79,19 +83,15 @@ impl Validator {
         let facts = RequestFacts::none();
         let result = match verified {
             Ok(claims) => {
-                let passed = match self.checks_now(&claims, Scheme::Bearer, CredentialSource::Custom, &facts)
-                {
+                let bearer = Presented {
+                    token: token.as_bytes(),
+                    scheme: Scheme::Bearer,
+                    source: CredentialSource::Custom,
+                };
+                let passed = match self.checks_now(&claims, bearer, &facts) {
                     ChecksNow::Done(done) => done,
                     ChecksNow::Wait(from, passed) => {
-                        self.checks_later(
-                            from,
-                            passed,
-                            &claims,
-                            Scheme::Bearer,
-                            CredentialSource::Custom,
-                            &facts,
-                        )
-                        .await
+                        self.checks_later(from, passed, &claims, bearer, &facts).await
                     }
                 };
                 passed.map(|_| claims)
@@ -135,10 +135,18 @@ impl Validator {
         Ok(verified.claims)
     }
 
-    /// Whether requests may present tokens with `scheme`: `Bearer` always; `DPoP` once DPoP
-    /// proofs are configured.
+    /// Whether requests may present tokens with `scheme`, under the DPoP mode
+    /// ([`ValidatorBuilder::dpop`]): `Bearer` unless DPoP is required, `DPoP` unless it is off.
     pub fn accepts(&self, scheme: Scheme) -> bool {
-        matches!(scheme, Scheme::Bearer)
+        match scheme {
+            Scheme::Bearer => self.0.dpop_mode.accepts_bearer(),
+            Scheme::DPoP => self.0.dpop_mode.accepts_dpop(),
+        }
+    }
+
+    /// The DPoP mode.
+    pub fn dpop_mode(&self) -> DpopMode {
+        self.0.dpop_mode
     }
 
     /// Whether any request check is configured.
@@ -150,12 +158,12 @@ impl Validator {
     pub(crate) fn checks_now(
         &self,
         claims: &Claims,
-        scheme: Scheme,
-        source: CredentialSource,
+        presented: Presented<'_>,
         facts: &RequestFacts<'_>,
     ) -> ChecksNow {
         let mut passed = Passed::default();
-        let input = CheckInput { claims, scheme, source, request: facts };
+        let Presented { token, scheme, source } = presented;
+        let input = CheckInput { claims, token, scheme, source, request: facts };
         for (i, check) in self.0.checks.iter().enumerate() {
             match check.check(&input) {
                 Checked::Ready(Ok(p)) => merge(&mut passed, p),
@@ -173,11 +181,11 @@ impl Validator {
         from: usize,
         mut passed: Passed,
         claims: &Claims,
-        scheme: Scheme,
-        source: CredentialSource,
+        presented: Presented<'_>,
         facts: &RequestFacts<'_>,
     ) -> Result<Passed, AuthError> {
-        let input = CheckInput { claims, scheme, source, request: facts };
+        let Presented { token, scheme, source } = presented;
+        let input = CheckInput { claims, token, scheme, source, request: facts };
         for check in self.0.checks.iter().skip(from) {
             let p = match check.check(&input) {
                 Checked::Ready(answer) => answer?,
@@ -203,9 +211,15 @@ impl Validator {
     }
 
     /// Renders `error` as an RFC 6750 answer with this validator's challenge settings (realm,
-    /// accepted schemes).
+    /// accepted schemes), for a request without credentials or whose scheme is unknown.
     pub fn rejection(&self, error: &AuthError) -> Rejection {
-        Rejection::render(error, &self.0.challenges)
+        Rejection::render(error, &self.0.challenges, None)
+    }
+
+    /// [`rejection`](Self::rejection) for a request whose credentials used `scheme`: the error
+    /// goes on that scheme's challenge.
+    pub fn rejection_for(&self, error: &AuthError, scheme: Option<Scheme>) -> Rejection {
+        Rejection::render(error, &self.0.challenges, scheme)
     }
 
     /// The realm named in challenges.
@@ -232,8 +246,17 @@ impl Validator {
     pub fn stats(&self) -> StatsSnapshot {
         let mut snapshot = self.0.stats.snapshot();
         snapshot.token_cache_entries = self.0.token_cache.as_ref().map_or(0, TokenCache::len);
+        snapshot.dpop_replay_store_unavailable = self.0.dpop.as_ref().map_or(0, |d| d.undecided());
         snapshot
     }
+}
+
+/// The credential the checks judge: the token's text, its scheme and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Presented<'t> {
+    pub(crate) token: &'t [u8],
+    pub(crate) scheme: Scheme,
+    pub(crate) source: CredentialSource,
 }
 
 /// Adds what one check learned to what the checks before it did.

@@ -385,9 +385,10 @@ async fn two_authorization_fields_have_their_own_description() {
 }
 
 #[tokio::test]
-async fn a_dpop_credential_is_no_credentials_while_dpop_is_not_configured() {
+async fn a_dpop_credential_is_no_credentials_while_dpop_is_off() {
     let clock = clock();
-    let a = Authenticator::new(builder(&clock).realm("pets").build().unwrap());
+    let off = auth_core::DpopOptions::new(auth_core::DpopMode::Off);
+    let a = Authenticator::new(builder(&clock).realm("pets").dpop(off).build().unwrap());
     let t = mint(json!({}));
     let req = Req { method: "GET", headers: vec![("authorization", format!("DPoP {t}").into_bytes())] };
     let refusal = run(&a, &req).await.1.unwrap_err();

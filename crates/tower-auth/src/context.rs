@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use auth_core::{AuthError, Authenticator, Refusal};
+use auth_core::{AuthError, Authenticator, Refusal, Scheme};
 use bytes::Bytes;
 use http::Response;
 
@@ -18,6 +18,8 @@ pub struct AuthContext {
     pub(crate) authenticator: Authenticator,
     pub(crate) renderer: Renderer,
     pub(crate) grpc: bool,
+    /// The scheme of the request's credentials, once authenticated.
+    pub(crate) scheme: Option<Scheme>,
 }
 
 impl AuthContext {
@@ -31,9 +33,14 @@ impl AuthContext {
         self.authenticator.validator().realm()
     }
 
-    /// The refusal of `error`, counted.
+    /// The scheme the request's credentials came with (`None` for an anonymous request).
+    pub fn scheme(&self) -> Option<Scheme> {
+        self.scheme
+    }
+
+    /// The refusal of `error`, counted, challenged with the request's scheme.
     pub fn refuse(&self, error: AuthError) -> Refusal {
-        self.authenticator.refuse(error)
+        self.authenticator.refuse_for(error, self.scheme)
     }
 
     /// The response rejecting this request with `error`, rendered as the layer renders its own.
@@ -48,6 +55,7 @@ impl fmt::Debug for AuthContext {
             .field("realm", &self.realm())
             .field("custom_renderer", &self.renderer.is_custom())
             .field("grpc", &self.grpc)
+            .field("scheme", &self.scheme)
             .finish()
     }
 }

@@ -81,6 +81,7 @@ impl Config {
             authenticator: self.authenticator.clone(),
             renderer: self.renderer.clone(),
             grpc: is_grpc(headers),
+            scheme: None,
         }
     }
 }
@@ -90,8 +91,9 @@ impl Config {
 pub(crate) fn admit<B>(
     req: &mut Request<B>,
     authenticated: Authenticated,
-    context: AuthContext,
+    mut context: AuthContext,
 ) -> ExtraHeaders {
+    context.scheme = authenticated.scheme;
     let extensions = req.extensions_mut();
     if let Some(claims) = authenticated.claims {
         extensions.insert(claims);

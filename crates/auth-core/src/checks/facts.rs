@@ -42,7 +42,10 @@ impl<'r> RequestFacts<'r> {
             method: Cow::Borrowed(req.method()),
             scheme,
             authority,
-            path: Cow::Borrowed(req.path()),
+            path: match rules.path_prefix() {
+                "" => Cow::Borrowed(req.path()),
+                prefix => Cow::Owned(format!("{prefix}{}", req.path())),
+            },
             query: req.query().map(Cow::Borrowed),
             headers: kept,
             body,
@@ -88,7 +91,7 @@ impl<'r> RequestFacts<'r> {
         format!("{}://{}{}", self.scheme, self.authority.as_deref().unwrap_or(""), self.path)
     }
 
-    /// The path, percent-encoded as sent.
+    /// The path, percent-encoded as sent, after the public base URL's prefix when it has one.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -113,6 +116,7 @@ impl<'r> RequestFacts<'r> {
 #[derive(Debug)]
 pub struct CheckInput<'a> {
     pub(crate) claims: &'a Claims,
+    pub(crate) token: &'a [u8],
     pub(crate) scheme: Scheme,
     pub(crate) source: CredentialSource,
     pub(crate) request: &'a RequestFacts<'a>,
@@ -122,6 +126,11 @@ impl<'a> CheckInput<'a> {
     /// The verified claims.
     pub fn claims(&self) -> &'a Claims {
         self.claims
+    }
+
+    /// The access token as the request carried it (what a DPoP proof's `ath` hashes).
+    pub fn token(&self) -> &'a [u8] {
+        self.token
     }
 
     /// The scheme the token came with (`Bearer` or `DPoP`).

@@ -13,6 +13,7 @@
 //! The first refusal ends the request; what the checks that passed learned (a key binding,
 //! response headers) is handed to the adapter with the claims.
 
+pub mod dpop;
 mod facts;
 mod user;
 
@@ -111,7 +112,6 @@ pub enum KeyBinding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Stage {
     /// Proof of possession (DPoP).
-    #[allow(dead_code)]
     KeyBinding,
     /// The revocation deny-list.
     #[allow(dead_code)]

@@ -125,6 +125,11 @@ impl<'a> Payload<'a> {
     }
 
     /// The value of a kept member (`None` when absent, or not kept).
+    /// Whether the object has a member `name` that is not a registered claim (kept or not).
+    pub(crate) fn has_other(&self, name: &str) -> bool {
+        self.others.iter().any(|(k, _)| k == name)
+    }
+
     pub(crate) fn get(&self, name: &str) -> Option<&Field<'a>> {
         match registered_slot(name) {
             Some(i) => self.slots.get(i)?.as_ref(),

@@ -39,6 +39,8 @@ pub struct RegisteredClaims {
     exp: Option<i64>,
     nbf: Option<i64>,
     iat: Option<i64>,
+    /// Whether the payload has a `cnf` member (a key binding, RFC 7800).
+    cnf: bool,
 }
 
 /// The string claims, in the order of `strings`.
@@ -87,6 +89,7 @@ impl RegisteredSpans {
         for i in [JTI, CLIENT_ID, AZP] {
             r.strings[i] = payload.string(STRING_CLAIMS[i])?.map(|s| r.span(text, s));
         }
+        r.cnf = payload.has_other("cnf");
         Ok(RegisteredSpans(r))
     }
 
@@ -190,6 +193,11 @@ impl RegisteredClaims {
     }
 
     /// Whether the registered claim `name` is present.
+    /// Whether the token has a `cnf` (confirmation) claim: a key binding such as DPoP's `jkt`.
+    pub fn has_confirmation(&self) -> bool {
+        self.cnf
+    }
+
     pub(crate) fn has(&self, name: &str) -> bool {
         match name {
             "aud" => self.aud.is_some(),

@@ -14,8 +14,8 @@ use std::time::Duration;
 pub use challenge::{Challenge, Scheme};
 pub use config::ConfigError;
 pub(crate) use reason::Reason;
-pub(crate) use rejection::ChallengeRules;
 pub use rejection::Rejection;
+pub(crate) use rejection::{ChallengeRules, DpopChallenge};
 
 use crate::claims::ScopeRequirement;
 
@@ -35,6 +35,13 @@ pub enum AuthError {
     /// The token is valid but lacks required scopes (403 `insufficient_scope`).
     #[error("insufficient scope: requires {0}")]
     InsufficientScope(ScopeRequirement),
+    /// The DPoP proof is missing or fails a rule (401 `invalid_dpop_proof`, RFC 9449 §7.1).
+    #[error("invalid DPoP proof: {}", .0.description())]
+    InvalidDpopProof(DpopProblem),
+    /// The DPoP proof lacks a valid server nonce (401 `use_dpop_nonce` with a fresh `DPoP-Nonce`,
+    /// RFC 9449 §8).
+    #[error("the DPoP proof needs a fresh server nonce")]
+    UseDpopNonce,
     /// Keys cannot be obtained right now, so no token can be validated (503 with `Retry-After`).
     #[error("cannot validate tokens now; retry after {}s", retry_after.as_secs())]
     Unavailable {
@@ -55,6 +62,10 @@ pub enum ErrorKind {
     InvalidToken,
     /// 403 `insufficient_scope`.
     InsufficientScope,
+    /// 401 `invalid_dpop_proof`.
+    InvalidDpopProof,
+    /// 401 `use_dpop_nonce`.
+    UseDpopNonce,
     /// 503, `Retry-After`.
     Unavailable,
 }
@@ -67,6 +78,8 @@ impl AuthError {
             AuthError::InvalidRequest(_) => ErrorKind::InvalidRequest,
             AuthError::InvalidToken(_) => ErrorKind::InvalidToken,
             AuthError::InsufficientScope(_) => ErrorKind::InsufficientScope,
+            AuthError::InvalidDpopProof(_) => ErrorKind::InvalidDpopProof,
+            AuthError::UseDpopNonce => ErrorKind::UseDpopNonce,
             AuthError::Unavailable { .. } => ErrorKind::Unavailable,
         }
     }
@@ -83,14 +96,19 @@ impl AuthError {
             AuthError::InvalidRequest(p) => p.reason(),
             AuthError::InvalidToken(p) => p.reason(),
             AuthError::InsufficientScope(_) => Reason::InsufficientScope,
+            AuthError::InvalidDpopProof(p) => p.reason(),
+            AuthError::UseDpopNonce => Reason::UseDpopNonce,
             AuthError::Unavailable { .. } => Reason::Unavailable,
         }
     }
 
-    /// The HTTP status RFC 6750 gives this error: 401, 400, 403 or 503.
+    /// The HTTP status RFC 6750 (and RFC 9449) gives this error: 401, 400, 403 or 503.
     pub fn status(&self) -> u16 {
         match self.kind() {
-            ErrorKind::MissingToken | ErrorKind::InvalidToken => 401,
+            ErrorKind::MissingToken
+            | ErrorKind::InvalidToken
+            | ErrorKind::InvalidDpopProof
+            | ErrorKind::UseDpopNonce => 401,
             ErrorKind::InvalidRequest => 400,
             ErrorKind::InsufficientScope => 403,
             ErrorKind::Unavailable => 503,
@@ -104,6 +122,8 @@ impl AuthError {
             AuthError::InvalidRequest(p) => p.description(),
             AuthError::InvalidToken(p) => p.description(),
             AuthError::InsufficientScope(_) => "the token lacks a scope this resource requires",
+            AuthError::InvalidDpopProof(p) => p.description(),
+            AuthError::UseDpopNonce => "the DPoP proof must carry the server's current nonce",
             AuthError::Unavailable { .. } => "the token cannot be validated right now; retry later",
         }
     }
@@ -112,6 +132,12 @@ impl AuthError {
 impl From<TokenProblem> for AuthError {
     fn from(p: TokenProblem) -> Self {
         AuthError::InvalidToken(p)
+    }
+}
+
+impl From<DpopProblem> for AuthError {
+    fn from(p: DpopProblem) -> Self {
+        AuthError::InvalidDpopProof(p)
     }
 }
 
@@ -201,6 +227,12 @@ pub enum TokenProblem {
     MissingCustomClaim(std::sync::Arc<str>),
     /// The operator's custom check refused the token.
     Rejected(&'static str),
+    /// A DPoP-bound token (`cnf.jkt`) sent with the `Bearer` scheme (RFC 9449 §7.2).
+    DpopBoundAsBearer,
+    /// A token without `cnf.jkt` sent with the `DPoP` scheme.
+    NotDpopBound,
+    /// A bearer token where only DPoP-bound tokens are accepted.
+    DpopRequired,
 }
 
 impl TokenProblem {
@@ -222,6 +254,9 @@ impl TokenProblem {
             TokenProblem::WrongAudience => Reason::WrongAudience,
             TokenProblem::ClientNotAllowed => Reason::ClientNotAllowed,
             TokenProblem::Rejected(_) => Reason::Rejected,
+            TokenProblem::DpopBoundAsBearer => Reason::DpopBoundAsBearer,
+            TokenProblem::NotDpopBound => Reason::NotDpopBound,
+            TokenProblem::DpopRequired => Reason::DpopRequired,
         }
     }
 
@@ -246,6 +281,90 @@ impl TokenProblem {
             TokenProblem::WrongAudience => "the token is not meant for this audience",
             TokenProblem::ClientNotAllowed => "the token's client is not allowed",
             TokenProblem::Rejected(why) => why,
+            TokenProblem::DpopBoundAsBearer => {
+                "the token is bound to a DPoP key and must be sent with the DPoP scheme"
+            }
+            TokenProblem::NotDpopBound => "the token is not bound to a DPoP key",
+            TokenProblem::DpopRequired => "this resource accepts only DPoP-bound tokens",
+        }
+    }
+}
+
+/// Why a DPoP proof was refused (RFC 9449 `invalid_dpop_proof`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DpopProblem {
+    /// The request has no `DPoP` header.
+    Missing,
+    /// The request has more than one `DPoP` header.
+    Multiple,
+    /// The proof is larger than 8 KiB.
+    TooLarge,
+    /// Not a compact JWS with a JSON header and claims of the right types.
+    Malformed,
+    /// `typ` is not `dpop+jwt`.
+    WrongType,
+    /// `alg` is not on the proof allow-list (or is symmetric, or `none`).
+    AlgorithmNotAllowed,
+    /// `jwk` is missing, not a public key (a private member), too weak, or unusable.
+    BadKey,
+    /// The signature does not verify with `jwk`.
+    BadSignature,
+    /// `htm` is not the request method.
+    WrongMethod,
+    /// `htu` is not the request's target URI.
+    WrongUri,
+    /// `iat` is older than the window.
+    TooOld,
+    /// `iat` is further ahead than the window.
+    FromTheFuture,
+    /// `ath` is missing or is not the hash of the access token.
+    WrongTokenHash,
+    /// The proof key is not the key the token is bound to (`cnf.jkt`).
+    WrongKey,
+    /// The proof was used before.
+    Replayed,
+}
+
+impl DpopProblem {
+    fn reason(self) -> Reason {
+        match self {
+            DpopProblem::Missing => Reason::DpopMissing,
+            DpopProblem::Multiple => Reason::DpopMultiple,
+            DpopProblem::TooLarge => Reason::DpopTooLarge,
+            DpopProblem::Malformed => Reason::DpopMalformed,
+            DpopProblem::WrongType => Reason::DpopWrongType,
+            DpopProblem::AlgorithmNotAllowed => Reason::DpopAlgorithmNotAllowed,
+            DpopProblem::BadKey => Reason::DpopBadKey,
+            DpopProblem::BadSignature => Reason::DpopBadSignature,
+            DpopProblem::WrongMethod => Reason::DpopWrongMethod,
+            DpopProblem::WrongUri => Reason::DpopWrongUri,
+            DpopProblem::TooOld => Reason::DpopTooOld,
+            DpopProblem::FromTheFuture => Reason::DpopFromTheFuture,
+            DpopProblem::WrongTokenHash => Reason::DpopWrongTokenHash,
+            DpopProblem::WrongKey => Reason::DpopWrongKey,
+            DpopProblem::Replayed => Reason::DpopReplayed,
+        }
+    }
+
+    /// The `error_description` text.
+    pub fn description(self) -> &'static str {
+        match self {
+            DpopProblem::Missing => "the request has no DPoP proof",
+            DpopProblem::Multiple => "the request has more than one DPoP proof",
+            DpopProblem::TooLarge => "the DPoP proof is too large",
+            DpopProblem::Malformed => "the DPoP proof is malformed",
+            DpopProblem::WrongType => "the DPoP proof's type is not dpop+jwt",
+            DpopProblem::AlgorithmNotAllowed => "the DPoP proof's algorithm is not accepted",
+            DpopProblem::BadKey => "the DPoP proof's key is not an acceptable public key",
+            DpopProblem::BadSignature => "the DPoP proof's signature is invalid",
+            DpopProblem::WrongMethod => "the DPoP proof is for another HTTP method",
+            DpopProblem::WrongUri => "the DPoP proof is for another URI",
+            DpopProblem::TooOld => "the DPoP proof is too old",
+            DpopProblem::FromTheFuture => "the DPoP proof was issued in the future",
+            DpopProblem::WrongTokenHash => "the DPoP proof is not for this access token",
+            DpopProblem::WrongKey => "the DPoP proof's key is not the key the token is bound to",
+            DpopProblem::Replayed => "the DPoP proof was already used",
         }
     }
 }

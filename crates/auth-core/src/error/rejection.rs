@@ -5,21 +5,43 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::challenge::{Challenge, Scheme};
-use super::{AuthError, ErrorKind};
+use super::{AuthError, ErrorKind, TokenProblem};
 
-/// How this resource's challenges are rendered: its realm, and (as later capabilities add them)
-/// the schemes it accepts and their parameters.
-#[derive(Debug, Clone, Default)]
+/// How this resource's challenges are rendered: its realm, and the schemes it accepts with their
+/// parameters.
+#[derive(Debug, Clone)]
 pub(crate) struct ChallengeRules {
     pub(crate) realm: Option<Arc<str>>,
+    /// Whether `Bearer` credentials are accepted.
+    pub(crate) bearer: bool,
+    /// When `DPoP` is accepted: its challenge's `algs`, and whether it is the only scheme.
+    pub(crate) dpop: Option<DpopChallenge>,
+}
+
+impl Default for ChallengeRules {
+    fn default() -> Self {
+        ChallengeRules { realm: None, bearer: true, dpop: None }
+    }
+}
+
+/// The `DPoP` challenge's settings.
+#[derive(Debug, Clone)]
+pub(crate) struct DpopChallenge {
+    pub(crate) algs: Arc<str>,
+    pub(crate) required: bool,
+    /// Issues the `DPoP-Nonce` of a `use_dpop_nonce` answer.
+    pub(crate) nonces: Option<(crate::checks::dpop::DpopNonces, Arc<dyn crate::Clock>)>,
 }
 
 /// The answer to a request that failed authentication, independent of any web framework.
 ///
-/// Each accepted scheme gets one challenge, and each challenge one `WWW-Authenticate` field of
+/// Each scheme gets at most one challenge, and each challenge one `WWW-Authenticate` field of
 /// its own (RFC 9110 §11.6.1 allows one field with a comma-separated list too; separate fields
-/// keep every challenge readable by clients that parse one challenge per field). The error code
-/// and description go on the challenge of the scheme the client used.
+/// keep every challenge readable by clients that parse one challenge per field): a `Bearer`
+/// challenge when bearer tokens are accepted, a `DPoP` challenge (with `algs`) when the request
+/// used the `DPoP` scheme, when DPoP is required, or when a DPoP-bound token came as a bearer
+/// token. The error code and description go on the challenge of the scheme the client used
+/// (the `DPoP` one for proof errors), which comes first.
 ///
 /// ```
 /// use auth_core::{AuthError, TokenProblem};
@@ -47,30 +69,66 @@ impl Rejection {
     /// The `Content-Type` of [`Rejection::body`].
     pub const CONTENT_TYPE: &'static str = "application/json";
 
-    pub(crate) fn render(error: &AuthError, rules: &ChallengeRules) -> Rejection {
+    /// `used` is the scheme of the request's credentials, when it had any.
+    pub(crate) fn render(error: &AuthError, rules: &ChallengeRules, used: Option<Scheme>) -> Rejection {
         let (status, code) = match error.kind() {
             ErrorKind::MissingToken => (401, None),
             ErrorKind::InvalidRequest => (400, Some("invalid_request")),
             ErrorKind::InvalidToken => (401, Some("invalid_token")),
             ErrorKind::InsufficientScope => (403, Some("insufficient_scope")),
+            ErrorKind::InvalidDpopProof => (401, Some("invalid_dpop_proof")),
+            ErrorKind::UseDpopNonce => (401, Some("use_dpop_nonce")),
             ErrorKind::Unavailable => (503, Some("temporarily_unavailable")),
         };
         let description = error.description();
+        let mut extra_headers = Vec::new();
         let challenges = match error.kind() {
             // Not a problem with the credentials: nothing to challenge.
             ErrorKind::Unavailable => Vec::new(),
             _ => {
-                let mut c = Challenge::new(Scheme::Bearer);
-                if let Some(realm) = &rules.realm {
-                    c = c.with("realm", realm.to_string());
+                let proof_error =
+                    matches!(error.kind(), ErrorKind::InvalidDpopProof | ErrorKind::UseDpopNonce);
+                let dpop = rules.dpop.as_ref().filter(|d| {
+                    used == Some(Scheme::DPoP)
+                        || proof_error
+                        || d.required
+                        || matches!(error, AuthError::InvalidToken(TokenProblem::DpopBoundAsBearer))
+                });
+                // The error goes where the client looks: the scheme it used, else the only one.
+                let error_on_dpop =
+                    dpop.is_some() && (used == Some(Scheme::DPoP) || proof_error || !rules.bearer);
+                let challenge = |scheme: Scheme, with_error: bool| {
+                    let mut c = Challenge::new(scheme);
+                    if let Some(realm) = &rules.realm {
+                        c = c.with("realm", realm.to_string());
+                    }
+                    if let (Scheme::DPoP, Some(d)) = (scheme, dpop) {
+                        c = c.with("algs", d.algs.to_string());
+                    }
+                    if let (true, Some(code)) = (with_error, code) {
+                        c = c.with("error", code).with("error_description", description);
+                        if let AuthError::InsufficientScope(req) = error {
+                            c = c.with("scope", req.scope_param());
+                        }
+                    }
+                    c
+                };
+                let mut challenges = Vec::with_capacity(2);
+                if let Some(d) = dpop {
+                    if error_on_dpop {
+                        challenges.push(challenge(Scheme::DPoP, true));
+                    }
+                    if let (AuthError::UseDpopNonce, Some((nonces, clock))) = (error, &d.nonces) {
+                        extra_headers.push(("dpop-nonce", nonces.issue(clock.now_unix())));
+                    }
                 }
-                if let Some(code) = code {
-                    c = c.with("error", code).with("error_description", description);
+                if rules.bearer {
+                    challenges.push(challenge(Scheme::Bearer, !error_on_dpop));
                 }
-                if let AuthError::InsufficientScope(req) = error {
-                    c = c.with("scope", req.scope_param());
+                if dpop.is_some() && !error_on_dpop {
+                    challenges.push(challenge(Scheme::DPoP, false));
                 }
-                vec![c]
+                challenges
             }
         };
         let retry_after = match error {
@@ -86,7 +144,7 @@ impl Rejection {
             retry_after,
             error: code,
             error_description: description,
-            extra_headers: Vec::new(),
+            extra_headers,
             body,
         }
     }
@@ -193,7 +251,8 @@ impl AuthError {
     /// `realm` (omitted when `None`). A validator renders with its own settings:
     /// [`Validator::rejection`](crate::Validator::rejection).
     pub fn rejection(&self, realm: Option<&str>) -> Rejection {
-        Rejection::render(self, &ChallengeRules { realm: realm.map(Arc::from) })
+        let rules = ChallengeRules { realm: realm.map(Arc::from), ..ChallengeRules::default() };
+        Rejection::render(self, &rules, None)
     }
 }
 

@@ -23,7 +23,7 @@ pub fn bearer_token(value: &[u8]) -> Result<&str, AuthError> {
 /// The credentials of a `Bearer` header value, their syntax not yet checked: what
 /// [`bearer_token`] checks with [`checked_b64token`].
 pub(crate) fn bearer_credentials(value: &[u8]) -> Result<&[u8], AuthError> {
-    match authorization_credentials(value, false)? {
+    match authorization_credentials(value, true, false)? {
         Some((Scheme::Bearer, token)) => Ok(token),
         _ => Err(AuthError::MissingToken),
     }
@@ -34,6 +34,7 @@ pub(crate) fn bearer_credentials(value: &[u8]) -> Result<&[u8], AuthError> {
 /// for `DPoP` unless `dpop` (a resource that does not take DPoP sees no credentials there).
 pub(crate) fn authorization_credentials(
     value: &[u8],
+    bearer: bool,
     dpop: bool,
 ) -> Result<Option<(Scheme, &[u8])>, AuthError> {
     let value = trim_ows(value);
@@ -41,7 +42,7 @@ pub(crate) fn authorization_credentials(
         Some(i) => (&value[..i], &value[i..]),
         None => (value, &value[value.len()..]),
     };
-    let scheme = if scheme.eq_ignore_ascii_case(b"bearer") {
+    let scheme = if bearer && scheme.eq_ignore_ascii_case(b"bearer") {
         Scheme::Bearer
     } else if dpop && scheme.eq_ignore_ascii_case(b"dpop") {
         Scheme::DPoP
@@ -155,13 +156,16 @@ mod tests {
 
     #[test]
     fn dpop_is_a_scheme_of_its_own() {
-        assert_eq!(authorization_credentials(b"DPoP a.b.c", true), Ok(Some((Scheme::DPoP, &b"a.b.c"[..]))));
-        assert_eq!(authorization_credentials(b"dpop  x", true), Ok(Some((Scheme::DPoP, &b"x"[..]))));
-        assert_eq!(authorization_credentials(b"Basic x", true), Ok(None));
-        assert!(authorization_credentials(b"DPoP ", true).is_err());
+        assert_eq!(
+            authorization_credentials(b"DPoP a.b.c", true, true),
+            Ok(Some((Scheme::DPoP, &b"a.b.c"[..])))
+        );
+        assert_eq!(authorization_credentials(b"dpop  x", true, true), Ok(Some((Scheme::DPoP, &b"x"[..]))));
+        assert_eq!(authorization_credentials(b"Basic x", true, true), Ok(None));
+        assert!(authorization_credentials(b"DPoP ", true, true).is_err());
         // Not accepted: no credentials, as any other scheme.
-        assert_eq!(authorization_credentials(b"DPoP ", false), Ok(None));
-        assert_eq!(authorization_credentials(b"DPoP a.b.c", false), Ok(None));
+        assert_eq!(authorization_credentials(b"DPoP ", true, false), Ok(None));
+        assert_eq!(authorization_credentials(b"DPoP a.b.c", true, false), Ok(None));
     }
 
     #[test]

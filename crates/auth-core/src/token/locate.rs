@@ -73,22 +73,36 @@ impl CredentialSources {
 /// let req = Req(vec![("authorization", b"Bearer a.b.c")], Some("access_token=a.b.c"));
 /// assert!(matches!(locator.locate(&req), Err(AuthError::InvalidRequest(_))));
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TokenLocator {
     sources: CredentialSources,
     /// Whether `DPoP` credentials are taken from the `Authorization` header (the validator
     /// accepts DPoP-bound tokens); otherwise that scheme is no credentials, as any other.
     dpop: bool,
+    /// Whether bearer credentials are (not when DPoP is required): otherwise a bearer token,
+    /// by any method, is no credentials (but still counts against sending a token twice).
+    bearer: bool,
+}
+
+impl Default for TokenLocator {
+    fn default() -> Self {
+        TokenLocator::new(CredentialSources::default())
+    }
 }
 
 impl TokenLocator {
     /// A locator for these sources.
     pub fn new(sources: CredentialSources) -> Self {
-        TokenLocator { sources, dpop: false }
+        TokenLocator { sources, dpop: false, bearer: true }
     }
 
-    pub(crate) fn accept_dpop(mut self, dpop: bool) -> Self {
-        self.dpop = dpop;
+    /// Takes the schemes `validator` accepts (its DPoP mode).
+    pub(crate) fn schemes(self, validator: &crate::Validator) -> Self {
+        self.accept(validator.accepts(crate::Scheme::Bearer), validator.accepts(crate::Scheme::DPoP))
+    }
+
+    pub(crate) fn accept(mut self, bearer: bool, dpop: bool) -> Self {
+        (self.bearer, self.dpop) = (bearer, dpop);
         self
     }
 
@@ -128,7 +142,7 @@ impl TokenLocator {
                 return Err(RequestProblem::MultipleAuthorizationHeaders.into());
             }
             // Another scheme: no credentials from the header.
-            if let Some((scheme, token)) = authorization_credentials(value, self.dpop)? {
+            if let Some((scheme, token)) = authorization_credentials(value, self.bearer, self.dpop)? {
                 found = Some(Credential::from_header(scheme, token));
                 methods += 1;
             }
@@ -137,7 +151,7 @@ impl TokenLocator {
         // Looked at even when the query form is off: a token sent twice is always invalid_request.
         if let Some(token) = req.query().map(|q| access_token_field(q.as_bytes())).transpose()?.flatten() {
             methods += 1;
-            if self.sources.query && found.is_none() {
+            if self.sources.query && self.bearer && found.is_none() {
                 found = Some(Credential::checked(
                     CredentialSource::Query,
                     Cow::Owned(checked(&token)?.to_owned()),
@@ -148,7 +162,7 @@ impl TokenLocator {
         // Likewise looked at even when the form source is off.
         if let Some(token) = form_body.map(access_token_field).transpose()?.flatten() {
             methods += 1;
-            if self.sources.form && found.is_none() {
+            if self.sources.form && self.bearer && found.is_none() {
                 checked(&token)?;
                 found = Some(Credential::checked(CredentialSource::Form, token));
             }
@@ -170,7 +184,7 @@ impl TokenLocator {
             }
             if let Some(token) = cookie_token {
                 methods += 1;
-                if found.is_none() {
+                if self.bearer && found.is_none() {
                     found =
                         Some(Credential::checked(CredentialSource::Cookie, Cow::Borrowed(checked(token)?)));
                 }
@@ -281,12 +295,12 @@ mod tests {
 
     #[test]
     fn dpop_credentials_when_accepted() {
-        let l = TokenLocator::default().accept_dpop(true);
+        let l = TokenLocator::default().accept(true, true);
         let r = req(vec![("authorization", b"DPoP a.b.c")], None);
         let found = l.find(&r).unwrap().unwrap();
         assert_eq!((found.scheme(), found.source()), (crate::Scheme::DPoP, CredentialSource::Header));
         // DPoP only from the header: a query token beside it is a second method.
-        let on = TokenLocator::new(CredentialSources::default().with_query()).accept_dpop(true);
+        let on = TokenLocator::new(CredentialSources::default().with_query()).accept(true, true);
         let r = req(vec![("authorization", b"DPoP a.b.c")], Some("access_token=a.b.c"));
         assert_eq!(on.find(&r), Err(RequestProblem::MultipleCredentials.into()));
     }
