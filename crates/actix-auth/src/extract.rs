@@ -11,6 +11,7 @@ use actix_web::dev::{Extensions, Payload};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use auth_core::AuthError;
+use auth_core::checks::KeyBinding;
 use auth_core::requirements::claims_as;
 use serde::de::DeserializeOwned;
 
@@ -73,6 +74,21 @@ pub struct Verified(pub auth_core::Claims);
 /// still a 500.
 #[derive(Debug, Clone)]
 pub struct OptionalVerified(pub Option<auth_core::Claims>);
+
+/// The key the request proved it holds, to which its token is bound: `Some` for a request
+/// accepted with a DPoP proof (its thumbprint is [`KeyBinding::dpop_jkt`]), `None` for a bearer or
+/// anonymous request. Never refuses a request the middleware let through (none in front: 500).
+///
+/// ```
+/// use actix_auth::Binding;
+///
+/// async fn who_holds(Binding(binding): Binding) -> String {
+///     binding.as_ref().and_then(|b| b.dpop_jkt()).unwrap_or("a bearer token").to_owned()
+/// }
+/// # let _ = who_holds;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding(pub Option<KeyBinding>);
 
 /// Why an extractor or a scope check refused a request. Renders as the [`AuthLayer`](crate::AuthLayer)
 /// middleware renders its own rejections ([`ResponseError`]), so `?` in a handler returning
@@ -206,5 +222,15 @@ impl FromRequest for OptionalVerified {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(lookup(&req.extensions(), "OptionalVerified").map(|(claims, _)| OptionalVerified(claims)))
+    }
+}
+
+impl FromRequest for Binding {
+    type Error = AuthRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let extensions = req.extensions();
+        ready(lookup(&extensions, "Binding").map(|_| Binding(extensions.get::<KeyBinding>().cloned())))
     }
 }

@@ -76,7 +76,7 @@ mod scope;
 mod scoped;
 
 pub use auth_core;
-pub use extract::{AuthRejection, Claims, OptionalClaims, OptionalVerified, Verified};
+pub use extract::{AuthRejection, Binding, Claims, OptionalClaims, OptionalVerified, Verified};
 pub use middleware::{AuthLayer, AuthService, TokenExtractor};
 pub use response::{AuthContext, challenge_response};
 pub use scope::{RequireScopesLayer, RequireScopesService, check_scopes};

@@ -479,3 +479,63 @@ async fn unreachable_keys_are_503_with_retry_after() {
     assert_eq!(a.json()["error"], "temporarily_unavailable");
     server.stop().await;
 }
+
+mod dpop {
+    //! DPoP through the middleware: the proof header reaches the check, the binding the handler.
+
+    use actix_auth::Binding;
+    use auth_core::dev_issuer::DpopKey;
+    use auth_core::{DpopOptions, IssuerConfig};
+
+    use super::*;
+
+    async fn binding(Binding(binding): Binding) -> String {
+        binding.as_ref().and_then(|b| b.dpop_jkt()).unwrap_or("bearer").to_owned()
+    }
+
+    #[actix_web::test]
+    async fn a_proven_request_reaches_the_handler_with_its_binding() {
+        let idp = DevIssuer::start(Algorithm::ES256).await.unwrap();
+        let validator = Validator::builder()
+            .issuer(IssuerConfig::discover(idp.issuer()))
+            .audience("petstore")
+            .realm("petstore")
+            .dpop(DpopOptions::default())
+            .build()
+            .unwrap();
+        let server = actix_web::HttpServer::new(move || {
+            actix_web::App::new().service(
+                actix_web::web::resource("/binding")
+                    .route(actix_web::web::get().to(binding))
+                    .wrap(actix_auth::AuthLayer::new(validator.clone())),
+            )
+        })
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+        let addr = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+
+        let key = DpopKey::generate(Algorithm::ES256).unwrap();
+        let token = idp.token().bound_to(&key).sign();
+        let url = format!("http://{addr}/binding");
+        let client = reqwest::Client::new();
+        let send = |proof: String| {
+            client.get(&url).header("authorization", format!("DPoP {token}")).header("dpop", proof).send()
+        };
+        let proof = key.proof("GET", &url).access_token(&token).sign();
+        let res = send(proof.clone()).await.unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK);
+        assert_eq!(res.text().await.unwrap(), key.thumbprint());
+        let res = send(proof).await.unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::UNAUTHORIZED);
+        let first =
+            res.headers().get_all("www-authenticate").iter().next().unwrap().to_str().unwrap().to_owned();
+        assert!(first.starts_with("DPoP ") && first.contains(r#"error="invalid_dpop_proof""#), "{first}");
+        let wrong_uri = key.proof("GET", "http://elsewhere/binding").access_token(&token).sign();
+        assert_eq!(send(wrong_uri).await.unwrap().status(), reqwest::StatusCode::UNAUTHORIZED);
+        handle.stop(true).await;
+    }
+}

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use auth_core::AuthError;
+use auth_core::checks::KeyBinding;
 use auth_core::requirements::claims_as;
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
@@ -45,6 +46,21 @@ pub struct Claims<T>(pub T);
 /// Same rejections as [`Claims`](struct@Claims); `Option<Verified>` is `None` for anonymous requests.
 #[derive(Debug, Clone)]
 pub struct Verified(pub auth_core::Claims);
+
+/// The key the request proved it holds, to which its token is bound: `Some` for a request
+/// accepted with a DPoP proof (its thumbprint is [`KeyBinding::dpop_jkt`]), `None` for a bearer or
+/// anonymous request. Never refuses a request the layer let through (no layer in front: 500).
+///
+/// ```
+/// use tower_auth::Binding;
+///
+/// async fn who_holds(Binding(binding): Binding) -> String {
+///     binding.as_ref().and_then(|b| b.dpop_jkt()).unwrap_or("a bearer token").to_owned()
+/// }
+/// # let _ = who_holds;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding(pub Option<KeyBinding>);
 
 /// Why a claims extractor refused a request.
 #[derive(Debug)]
@@ -173,5 +189,17 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
         Ok(lookup(parts, "Option<Verified>")?.0.map(Verified))
+    }
+}
+
+impl<S> FromRequestParts<S> for Binding
+where
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        lookup(parts, "Binding")?;
+        Ok(Binding(parts.extensions.get::<KeyBinding>().cloned()))
     }
 }

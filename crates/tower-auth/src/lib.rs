@@ -97,7 +97,7 @@ pub use body::ResponseBody;
 pub use context::AuthContext;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use extract::{AuthRejection, Claims, Verified};
+pub use extract::{AuthRejection, Binding, Claims, Verified};
 pub use form::{DEFAULT_FORM_BODY_LIMIT, FormAuthLayer, FormAuthService};
 pub use future::ResponseFuture;
 pub use layer::{AuthLayer, TokenExtractor};

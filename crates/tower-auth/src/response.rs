@@ -98,7 +98,10 @@ pub fn challenge_response(rejection: &Rejection) -> Response<String> {
 /// 14 `UNAVAILABLE`, 3 `INVALID_ARGUMENT`.
 pub fn grpc_status(kind: ErrorKind) -> u8 {
     match kind {
-        ErrorKind::MissingToken | ErrorKind::InvalidToken => GRPC_UNAUTHENTICATED,
+        ErrorKind::MissingToken
+        | ErrorKind::InvalidToken
+        | ErrorKind::InvalidDpopProof
+        | ErrorKind::UseDpopNonce => GRPC_UNAUTHENTICATED,
         ErrorKind::InsufficientScope => GRPC_PERMISSION_DENIED,
         ErrorKind::Unavailable => GRPC_UNAVAILABLE,
         ErrorKind::InvalidRequest => GRPC_INVALID_ARGUMENT,
@@ -107,12 +110,13 @@ pub fn grpc_status(kind: ErrorKind) -> u8 {
 }
 
 /// A trailers-only gRPC answer: HTTP 200, `grpc-status`, `grpc-message`, empty body. The
-/// `WWW-Authenticate` challenges are kept so clients can still read them.
+/// `WWW-Authenticate` challenges and a `DPoP-Nonce` are kept as metadata so clients can still
+/// read them.
 fn grpc_response(kind: ErrorKind, rejection: &Rejection) -> Response<Bytes> {
     let mut res = grpc_trailers_only(grpc_status(kind), rejection.error_description());
-    for challenge in rejection.challenges() {
-        if let Some(v) = header_value(&challenge.to_string()) {
-            res.headers_mut().append(header::WWW_AUTHENTICATE, v);
+    for (name, value) in rejection.headers().filter(|(name, _)| matches!(*name, "www-authenticate" | "dpop-nonce")) {
+        if let Some(v) = header_value(&value) {
+            res.headers_mut().append(header::HeaderName::from_static(name), v);
         }
     }
     res

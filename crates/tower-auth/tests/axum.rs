@@ -431,3 +431,101 @@ async fn form_only_token_counts_only_when_the_form_source_is_on() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.text().await.unwrap(), format!("erin: {body}"));
 }
+
+mod dpop {
+    //! DPoP through the layer: the proof header reaches the check, the binding reaches the
+    //! handler, nonces reach the response, and the scope layer challenges on the request's scheme.
+
+    use auth_core::checks::dpop::DpopNonces;
+    use auth_core::dev_issuer::DpopKey;
+    use auth_core::{DpopOptions, IssuerConfig};
+    use tower_auth::Binding;
+
+    use super::*;
+
+    async fn binding(Binding(binding): Binding) -> String {
+        binding.as_ref().and_then(|b| b.dpop_jkt()).unwrap_or("bearer").to_owned()
+    }
+
+    async fn start(options: DpopOptions) -> (DevIssuer, String) {
+        let idp = DevIssuer::start(Algorithm::ES256).await.unwrap();
+        let validator = Validator::builder()
+            .issuer(IssuerConfig::discover(idp.issuer()))
+            .audience("petstore")
+            .realm("petstore")
+            .dpop(options)
+            .build()
+            .unwrap();
+        let app = Router::new()
+            .route("/binding", get(binding))
+            .route("/write", get(written).route_layer(RequireScopesLayer::all(["pets:write"])))
+            .layer(AuthLayer::new(validator));
+        let base = serve(app).await;
+        (idp, base)
+    }
+
+    async fn send(url: &str, token: &str, proof: Option<&str>) -> reqwest::Response {
+        let mut req = reqwest::Client::new().get(url).header("authorization", format!("DPoP {token}"));
+        if let Some(proof) = proof {
+            req = req.header("dpop", proof);
+        }
+        req.send().await.unwrap()
+    }
+
+    fn challenges(res: &reqwest::Response) -> Vec<String> {
+        res.headers().get_all("www-authenticate").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_proven_request_reaches_the_handler_with_its_binding() {
+        let (idp, base) = start(DpopOptions::default()).await;
+        let key = DpopKey::generate(Algorithm::EdDSA).unwrap();
+        let token = idp.token().scope("pets:read").bound_to(&key).sign();
+        let url = format!("{base}/binding");
+        let proof = key.proof("GET", &url).access_token(&token).sign();
+        let res = send(&url, &token, Some(&proof)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.text().await.unwrap(), key.thumbprint());
+        // The same proof again: refused, with the DPoP challenge first.
+        let res = send(&url, &token, Some(&proof)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        let c = challenges(&res);
+        assert!(c[0].starts_with("DPoP realm=\"petstore\", algs=\"ES256 ES384 RS256 PS256 EdDSA\", error=\"invalid_dpop_proof\""), "{c:?}");
+        assert_eq!(c[1], r#"Bearer realm="petstore""#);
+        // An unbound bearer token: no binding.
+        let res = get_with(&url, Some(&idp.token().sign())).await;
+        assert_eq!(res.text().await.unwrap(), "bearer");
+        // The bound token as a bearer token: refused.
+        let res = get_with(&url, Some(&token)).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(challenges(&res)[0].contains(r#"error="invalid_token""#));
+    }
+
+    #[tokio::test]
+    async fn a_lacking_scope_is_challenged_on_dpop() {
+        let (idp, base) = start(DpopOptions::default()).await;
+        let key = DpopKey::generate(Algorithm::ES256).unwrap();
+        let token = idp.token().scope("pets:read").bound_to(&key).sign();
+        let url = format!("{base}/write");
+        let res = send(&url, &token, Some(&key.proof("GET", &url).access_token(&token).sign())).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let c = challenges(&res);
+        assert!(c[0].starts_with("DPoP ") && c[0].contains(r#"error="insufficient_scope""#), "{c:?}");
+        assert_eq!(c[1], r#"Bearer realm="petstore""#);
+    }
+
+    #[tokio::test]
+    async fn the_nonce_comes_back_on_the_answer() {
+        let (idp, base) = start(DpopOptions::default().nonces(DpopNonces::random().unwrap())).await;
+        let key = DpopKey::generate(Algorithm::ES256).unwrap();
+        let token = idp.token().bound_to(&key).sign();
+        let url = format!("{base}/binding");
+        let res = send(&url, &token, Some(&key.proof("GET", &url).access_token(&token).sign())).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert!(challenges(&res)[0].contains(r#"error="use_dpop_nonce""#));
+        let nonce = res.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+        let proof = key.proof("GET", &url).access_token(&token).nonce(&nonce).sign();
+        let res = send(&url, &token, Some(&proof)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}

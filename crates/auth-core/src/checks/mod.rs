@@ -108,6 +108,15 @@ pub enum KeyBinding {
     },
 }
 
+impl KeyBinding {
+    /// The DPoP key's thumbprint, when the binding is a DPoP one.
+    pub fn dpop_jkt(&self) -> Option<&str> {
+        match self {
+            KeyBinding::Dpop { jkt } => Some(jkt),
+        }
+    }
+}
+
 /// Where a check runs in the fixed order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Stage {
