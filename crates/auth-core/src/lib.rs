@@ -9,6 +9,7 @@ pub mod checks;
 pub mod claims;
 mod clock;
 mod config;
+mod crypto;
 pub mod error;
 mod issuer;
 mod jwks;
@@ -31,7 +32,6 @@ pub use checks::dpop::{DpopMode, DpopOptions};
 pub use claims::{Claims, Profile, RegisteredClaims, ScopeRequirement, Scopes};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{IssuerSettings, ValidatorConfig};
-mod crypto;
 pub use error::{
     AuthError, Challenge, ConfigError, DpopProblem, ErrorKind, Rejection, RequestProblem, Scheme,
     TokenProblem,

@@ -114,7 +114,9 @@ pub fn grpc_status(kind: ErrorKind) -> u8 {
 /// read them.
 fn grpc_response(kind: ErrorKind, rejection: &Rejection) -> Response<Bytes> {
     let mut res = grpc_trailers_only(grpc_status(kind), rejection.error_description());
-    for (name, value) in rejection.headers().filter(|(name, _)| matches!(*name, "www-authenticate" | "dpop-nonce")) {
+    for (name, value) in
+        rejection.headers().filter(|(name, _)| matches!(*name, "www-authenticate" | "dpop-nonce"))
+    {
         if let Some(v) = header_value(&value) {
             res.headers_mut().append(header::HeaderName::from_static(name), v);
         }
