@@ -60,7 +60,14 @@ const CLIENT_ALG = {
   'ps256-client': 'PS256',
   'es256-client': 'ES256',
   'eddsa-client': 'EdDSA',
+  'dpop-client': 'ES256',
 };
+
+// Clients whose access tokens must be DPoP-bound (RFC 9449): their token
+// request must carry a DPoP proof, and the token gets `cnf.jkt` and
+// `token_type: DPoP`. (The other clients may send a proof too, and then get a
+// bound token; without one they get plain Bearer tokens.)
+const DPOP_BOUND = new Set(['dpop-client']);
 
 const clients = Object.keys(CLIENT_ALG).map((client_id) => ({
   client_id,
@@ -69,6 +76,7 @@ const clients = Object.keys(CLIENT_ALG).map((client_id) => ({
   response_types: [],
   redirect_uris: [],
   token_endpoint_auth_method: 'client_secret_post',
+  ...(DPOP_BOUND.has(client_id) ? { dpop_bound_access_tokens: true } : undefined),
 }));
 
 const RESOURCE_SERVERS = {
@@ -88,8 +96,14 @@ function makeProvider(issuer) {
     jwks: { keys: [keys.rsa, keys.ec, keys.okp, ...retired] },
     cookies: { keys: ['interop-test-cookie-key'] },
     routes: { token: '/token', jwks: '/jwks' },
+    // DPoP proofs: oidc-provider's default (ES256, Ed25519, EdDSA) plus RSA, so
+    // clients can bind tokens to any key type the resource servers may meet.
+    enabledJWA: { dPoPSigningAlgValues: ['ES256', 'Ed25519', 'EdDSA', 'RS256', 'PS256'] },
     features: {
       devInteractions: { enabled: false },
+      // On by default in oidc-provider 9; explicit here. No nonceSecret: the
+      // provider issues no DPoP nonces (proofs are checked by iat window + jti replay).
+      dPoP: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: false },
       revocation: { enabled: false },

@@ -6,3 +6,4 @@
 mod grpc;
 mod http;
 mod interop;
+mod interop_dpop;

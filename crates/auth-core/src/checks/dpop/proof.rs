@@ -7,6 +7,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
@@ -21,10 +22,6 @@ pub const MAX_PROOF_BYTES: usize = 8 * 1024;
 /// The longest `jti` accepted, in bytes. RFC 9449 asks for at least 96 bits of randomness;
 /// anything longer than this is not an identifier but a payload.
 const MAX_JTI_BYTES: usize = 256;
-
-/// Private JWK members (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2): a proof carrying any of
-/// them sent its private key, and is refused.
-const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 /// A proof whose signature verified, with what the check still has to judge.
 #[derive(Debug)]
@@ -47,7 +44,7 @@ struct Header<'a> {
     alg: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     jwk: &'a RawValue,
-    crit: Option<serde::de::IgnoredAny>,
+    crit: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +66,21 @@ struct PublicJwk<'a> {
     #[serde(rename = "use", borrow)]
     key_use: Option<std::borrow::Cow<'a, str>>,
     key_ops: Option<Vec<String>>,
+    // The private members: any of them, whatever its value, refuses the key.
+    d: Option<IgnoredAny>,
+    p: Option<IgnoredAny>,
+    q: Option<IgnoredAny>,
+    dp: Option<IgnoredAny>,
+    dq: Option<IgnoredAny>,
+    qi: Option<IgnoredAny>,
+    oth: Option<IgnoredAny>,
+    k: Option<IgnoredAny>,
+}
+
+impl PublicJwk<'_> {
+    fn has_private_member(&self) -> bool {
+        [&self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qi, &self.oth, &self.k].iter().any(|m| m.is_some())
+    }
 }
 
 #[derive(Deserialize)]
@@ -154,12 +166,12 @@ fn proof_key(
     alg: Algorithm,
     keys: &ProofKeys,
 ) -> Result<([u8; 32], Arc<VerifyingKey>), DpopProblem> {
-    let members: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(jwk.get()).map_err(|_| DpopProblem::BadKey)?;
-    if PRIVATE_MEMBERS.iter().any(|m| members.contains_key(*m)) {
+    let public: PublicJwk<'_> = serde_json::from_str(jwk.get()).map_err(|_| DpopProblem::BadKey)?;
+    // A private member (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2): the client sent its
+    // private key.
+    if public.has_private_member() {
         return Err(DpopProblem::BadKey);
     }
-    let public: PublicJwk<'_> = serde_json::from_str(jwk.get()).map_err(|_| DpopProblem::BadKey)?;
     if public.alg.as_deref().is_some_and(|a| a != alg.as_str())
         || public.key_use.as_deref().is_some_and(|u| u != "sig")
         || public.key_ops.as_ref().is_some_and(|ops| !ops.iter().any(|o| o == "verify"))
@@ -173,7 +185,7 @@ fn proof_key(
     if let Some(key) = keys.cache.get(&cache_key) {
         return Ok((jkt, key));
     }
-    let value = serde_json::Value::Object(members);
+    let value: serde_json::Value = serde_json::from_str(jwk.get()).map_err(|_| DpopProblem::BadKey)?;
     let mut only = AlgorithmSet::empty();
     only.insert(alg);
     // The same rules as for JWKS keys: no symmetric key, RSA of 2048 bits at least, known curves.
