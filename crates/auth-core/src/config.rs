@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::algorithm::Algorithm;
 use crate::builder::ValidatorBuilder;
+use crate::checks::dpop::{DpopMode, DpopNonces, DpopOptions};
 use crate::claims::Profile;
 use crate::error::ConfigError;
 use crate::issuer::{IssuerConfig, KeySource};
@@ -68,6 +69,77 @@ pub struct ValidatorConfig {
     pub max_token_bytes: Option<usize>,
     /// Verified-token cache (default on); `{"max_entries": 0}` turns it off.
     pub token_cache: Option<TokenCacheOptions>,
+    /// DPoP (default: allowed, every other setting at its default).
+    pub dpop: Option<DpopSettings>,
+}
+
+/// DPoP settings in [`ValidatorConfig`] (see [`crate::checks::dpop`]).
+///
+/// ```
+/// let config: auth_core::ValidatorConfig = serde_json::from_str(r#"{
+///     "issuers": [{ "issuer": "https://idp.example.com" }],
+///     "audiences": ["petstore"],
+///     "dpop": { "mode": "required", "max_age_secs": 30, "nonce_key": "c2VjcmV0LXNoYXJlZC1ieS1ldmVyeS1pbnN0YW5jZS0wMTIzNDU2Nzg5" }
+/// }"#).unwrap();
+/// assert!(config.build().is_ok());
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct DpopSettings {
+    /// `off`, `allowed` (default) or `required`.
+    #[serde(default, deserialize_with = "mode")]
+    pub mode: DpopMode,
+    /// Proof algorithms (default ES256, ES384, RS256, PS256, EdDSA).
+    pub algorithms: Option<Vec<Algorithm>>,
+    /// How old a proof may be, in seconds (default 60).
+    pub max_age_secs: Option<u64>,
+    /// How far ahead a proof's `iat` may be, in seconds (default 60).
+    pub max_future_secs: Option<u64>,
+    /// Bound of the in-memory replay store (default 1,000,000).
+    pub replay_capacity: Option<usize>,
+    /// Require server nonces (with a random key unless `nonce_key` is set).
+    #[serde(default)]
+    pub nonces: bool,
+    /// The shared nonce key, base64url, at least 32 bytes (turns nonces on).
+    pub nonce_key: Option<String>,
+    /// The nonce step in seconds (default 60).
+    pub nonce_step_secs: Option<u64>,
+}
+
+fn mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DpopMode, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map_err(serde::de::Error::custom)
+}
+
+impl DpopSettings {
+    fn options(self) -> Result<DpopOptions, ConfigError> {
+        let mut o = DpopOptions::new(self.mode);
+        if let Some(algs) = self.algorithms {
+            o = o.algorithms(algs);
+        }
+        if let Some(secs) = self.max_age_secs {
+            o = o.max_age(Duration::from_secs(secs));
+        }
+        if let Some(secs) = self.max_future_secs {
+            o = o.max_future(Duration::from_secs(secs));
+        }
+        if let Some(n) = self.replay_capacity {
+            o = o.replay_capacity(n);
+        }
+        let nonces = match (self.nonce_key, self.nonces) {
+            (Some(key), _) => Some(DpopNonces::from_base64url(&key)?),
+            (None, true) => Some(DpopNonces::random()?),
+            (None, false) => None,
+        };
+        if let Some(mut nonces) = nonces {
+            if let Some(step) = self.nonce_step_secs {
+                nonces = nonces.step(Duration::from_secs(step));
+            }
+            o = o.nonces(nonces);
+        }
+        Ok(o)
+    }
 }
 
 /// One issuer in [`ValidatorConfig`]: `issuer` alone means discovery; with `jwks_uri`, that JWKS;
@@ -138,6 +210,9 @@ impl ValidatorConfig {
         }
         if let Some(c) = self.token_cache {
             b = b.token_cache(c);
+        }
+        if let Some(d) = self.dpop {
+            b = b.dpop(d.options()?);
         }
         Ok(b)
     }

@@ -79,7 +79,9 @@ struct PublicJwk<'a> {
 
 impl PublicJwk<'_> {
     fn has_private_member(&self) -> bool {
-        [&self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qi, &self.oth, &self.k].iter().any(|m| m.is_some())
+        [&self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qi, &self.oth, &self.k]
+            .iter()
+            .any(|m| m.is_some())
     }
 }
 
