@@ -11,9 +11,9 @@ use auth_core::checks::dpop::{DpopNonces, MemoryReplayStore};
 use auth_core::dev_issuer::{DpopKey, ProofBuilder};
 use auth_core::{
     Algorithm, AuthError, Authentication, Authenticator, DpopMode, DpopOptions, DpopProblem, ManualClock,
-    Outcome, Rejection, RequestView, Scheme, TokenProblem, ValidatorBuilder,
+    Outcome, Rejection, Scheme, TokenProblem, ValidatorBuilder,
 };
-use common::{NOW, claims_with, key, static_key};
+use common::{NOW, Req, claims_with, key, static_key};
 use serde_json::json;
 
 const TARGET: &str = "http://api.example.com/pets";
@@ -57,53 +57,6 @@ fn unbound_token() -> String {
 /// A valid proof for `GET /pets` with `token`, issued at [`NOW`].
 fn proof<'k>(key: &'k DpopKey, token: &str) -> ProofBuilder<'k> {
     key.proof("GET", TARGET).access_token(token).issued_at(NOW)
-}
-
-#[derive(Clone)]
-struct Req {
-    method: &'static str,
-    path: &'static str,
-    headers: Vec<(&'static str, Vec<u8>)>,
-}
-
-impl Req {
-    fn dpop(token: &str, proof: &str) -> Self {
-        Req::get().header("authorization", &format!("DPoP {token}")).header("dpop", proof)
-    }
-
-    fn bearer(token: &str) -> Self {
-        Req::get().header("authorization", &format!("Bearer {token}"))
-    }
-
-    fn get() -> Self {
-        Req { method: "GET", path: "/pets", headers: vec![("host", b"api.example.com".to_vec())] }
-    }
-
-    fn header(mut self, name: &'static str, value: &str) -> Self {
-        self.headers.push((name, value.as_bytes().to_vec()));
-        self
-    }
-}
-
-impl RequestView for Req {
-    fn method(&self) -> &str {
-        self.method
-    }
-    fn scheme(&self) -> Option<&str> {
-        None
-    }
-    fn authority(&self) -> Option<&str> {
-        None
-    }
-    fn path(&self) -> &str {
-        self.path
-    }
-    fn query(&self) -> Option<&str> {
-        Some("limit=2")
-    }
-    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.headers.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v.as_slice())
-    }
 }
 
 async fn run(a: &Authenticator, req: &Req) -> Outcome {

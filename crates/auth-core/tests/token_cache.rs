@@ -13,10 +13,10 @@ use auth_core::checks::{CheckInput, Checked, KeyBinding, Passed, RequestCheck};
 use auth_core::dev_issuer::DevIssuer;
 use auth_core::{
     Algorithm, AuthError, Authentication, Authenticator, Credential, IssuerConfig, ManualClock, Outcome,
-    RequestProblem, RequestView, TokenCacheOptions, TokenLocator, TokenProblem, Validator, ValidatorBuilder,
+    RequestProblem, TokenCacheOptions, TokenLocator, TokenProblem, Validator, ValidatorBuilder,
     ValidatorConfig,
 };
-use common::{AUD, ISS, NOW, claims_with, good_claims, key, static_key};
+use common::{AUD, ISS, NOW, Req, claims_with, good_claims, key, static_key};
 use serde_json::json;
 
 const HS: Algorithm = Algorithm::HS256;
@@ -262,43 +262,6 @@ async fn oversize_tokens_are_not_cached() {
 // path, in the documented order; what cannot be decided at once is handed back as a future.
 
 /// A request as an adapter shows it: method, path, headers.
-struct Req {
-    method: &'static str,
-    headers: Vec<(&'static str, Vec<u8>)>,
-}
-
-impl Req {
-    fn bearer(token: &str) -> Self {
-        Req { method: "GET", headers: vec![("authorization", format!("Bearer {token}").into_bytes())] }
-    }
-
-    fn header(mut self, name: &'static str, value: &str) -> Self {
-        self.headers.push((name, value.as_bytes().to_vec()));
-        self
-    }
-}
-
-impl RequestView for Req {
-    fn method(&self) -> &str {
-        self.method
-    }
-    fn scheme(&self) -> Option<&str> {
-        None
-    }
-    fn authority(&self) -> Option<&str> {
-        None
-    }
-    fn path(&self) -> &str {
-        "/pets"
-    }
-    fn query(&self) -> Option<&str> {
-        None
-    }
-    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.headers.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v.as_slice())
-    }
-}
-
 /// Whether the pipeline answered at once, and its outcome.
 async fn run(a: &Authenticator, req: &Req) -> (bool, Outcome) {
     match a.authenticate(req) {
@@ -318,7 +281,7 @@ async fn authenticate_answers_known_tokens_at_once_and_checks_the_others() {
     let a = Authenticator::new(v.clone());
     let t = mint(json!({}));
 
-    let none = Req { method: "GET", headers: vec![] };
+    let none = Req::get();
     let (now, outcome) = run(&a, &none).await;
     assert!(now);
     let refusal = outcome.unwrap_err();
@@ -357,7 +320,7 @@ async fn request_level_rejections_are_counted_by_reason() {
     let clock = clock();
     let v = builder(&clock).build().unwrap();
     let a = Authenticator::new(v.clone());
-    let none = Req { method: "GET", headers: vec![] };
+    let none = Req::get();
     let _ = run(&a, &none).await;
     let _ = run(&a, &Req::bearer("a").header("authorization", "Bearer b")).await;
     let _ = run(&a, &Req::bearer("a,b")).await;
@@ -390,7 +353,7 @@ async fn a_dpop_credential_is_no_credentials_while_dpop_is_off() {
     let off = auth_core::DpopOptions::new(auth_core::DpopMode::Off);
     let a = Authenticator::new(builder(&clock).realm("pets").dpop(off).build().unwrap());
     let t = mint(json!({}));
-    let req = Req { method: "GET", headers: vec![("authorization", format!("DPoP {t}").into_bytes())] };
+    let req = Req::get().header("authorization", &format!("DPoP {t}"));
     let refusal = run(&a, &req).await.1.unwrap_err();
     assert_eq!(refusal.error(), &AuthError::MissingToken);
     assert_eq!(refusal.rejection().challenges()[0].to_string(), r#"Bearer realm="pets""#);

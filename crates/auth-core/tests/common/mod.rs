@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use auth_core::dev_issuer::SigningKey;
 use auth_core::{
-    Algorithm, AuthError, Claims, IssuerConfig, ManualClock, StaticKey, TokenProblem, Validator,
+    Algorithm, AuthError, Claims, IssuerConfig, ManualClock, RequestView, StaticKey, TokenProblem, Validator,
     ValidatorBuilder,
 };
 use base64::Engine;
@@ -119,5 +119,56 @@ pub(crate) fn problem(result: Result<Claims, AuthError>) -> TokenProblem {
         Err(AuthError::InvalidToken(p)) => p,
         Err(other) => panic!("expected invalid_token, got {other:?}"),
         Ok(claims) => panic!("expected rejection, token accepted: {claims:?}"),
+    }
+}
+
+/// A request for the pipeline: `GET /pets?limit=2` to `api.example.com`, with the headers added.
+#[derive(Debug, Clone)]
+pub(crate) struct Req {
+    pub(crate) method: &'static str,
+    pub(crate) headers: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl Req {
+    /// No credentials.
+    pub(crate) fn get() -> Self {
+        Req { method: "GET", headers: vec![("host", b"api.example.com".to_vec())] }
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub(crate) fn bearer(token: &str) -> Self {
+        Req::get().header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// `Authorization: DPoP <token>` and `DPoP: <proof>`.
+    pub(crate) fn dpop(token: &str, proof: &str) -> Self {
+        Req::get().header("authorization", &format!("DPoP {token}")).header("dpop", proof)
+    }
+
+    /// One more header field.
+    pub(crate) fn header(mut self, name: &'static str, value: &str) -> Self {
+        self.headers.push((name, value.as_bytes().to_vec()));
+        self
+    }
+}
+
+impl RequestView for Req {
+    fn method(&self) -> &str {
+        self.method
+    }
+    fn scheme(&self) -> Option<&str> {
+        None
+    }
+    fn authority(&self) -> Option<&str> {
+        None
+    }
+    fn path(&self) -> &str {
+        "/pets"
+    }
+    fn query(&self) -> Option<&str> {
+        Some("limit=2")
+    }
+    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v.as_slice())
     }
 }
