@@ -197,3 +197,101 @@ fn validly_signed_random_claims_are_accepted_only_when_every_rule_holds() {
         })
         .unwrap();
 }
+
+mod dpop {
+    //! Whatever arrives in a `DPoP` header, the pipeline answers (never panics), and a proof is
+    //! accepted only when every rule holds.
+
+    use std::sync::OnceLock;
+
+    use auth_core::dev_issuer::DpopKey;
+    use auth_core::{AuthError, Authentication, Authenticator, Outcome};
+
+    use super::*;
+
+    const TARGET: &str = "http://api.example.com/pets";
+
+    fn dpop_key() -> &'static DpopKey {
+        static KEY: OnceLock<DpopKey> = OnceLock::new();
+        KEY.get_or_init(|| DpopKey::generate(Algorithm::ES256).unwrap())
+    }
+
+    fn authenticator() -> Authenticator {
+        Authenticator::new(builder([static_key(key(Algorithm::ES256))], &[Algorithm::ES256]).build().unwrap())
+    }
+
+    fn bound_token() -> String {
+        key(Algorithm::ES256).mint(&claims_with(json!({ "cnf": { "jkt": dpop_key().thumbprint() } })))
+    }
+
+    fn run(rt: &Runtime, a: &Authenticator, req: &Req) -> Outcome {
+        match a.authenticate(req) {
+            Authentication::Ready(outcome) => outcome,
+            Authentication::Pending(pending) => rt.block_on(pending),
+        }
+    }
+
+    #[test]
+    fn random_proofs_are_refused_without_panicking() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let a = authenticator();
+        let token = bound_token();
+        let strategy = prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..600).prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+            (b64ish(), b64ish(), b64ish()).prop_map(|(h, p, s)| format!("{h}.{p}.{s}")),
+            (header(), json_value(), prop::collection::vec(any::<u8>(), 1..100))
+                .prop_map(|(h, p, s)| forged(&h.to_string(), &p.to_string(), &s)),
+        ];
+        runner()
+            .run(&strategy, |proof| {
+                if let Ok(value) = http::HeaderValue::from_str(&proof) {
+                    let req = Req::dpop(&token, value.to_str().unwrap_or_default());
+                    let outcome = run(&rt, &a, &req);
+                    prop_assert!(matches!(
+                        outcome.as_ref().map_err(|r| r.error()),
+                        Err(AuthError::InvalidDpopProof(_) | AuthError::InvalidRequest(_))
+                    ));
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn signed_proofs_with_random_claims_pass_only_when_every_rule_holds() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let a = authenticator();
+        let token = bound_token();
+        let changes = prop::collection::btree_map(
+            prop::sample::select(vec!["htm", "htu", "iat", "jti", "ath", "nonce", "typ"]),
+            json_value(),
+            0..4,
+        );
+        runner()
+            .run(&changes, |changes| {
+                let mut proof = dpop_key().proof("GET", TARGET).access_token(&token).issued_at(NOW);
+                for (name, value) in &changes {
+                    proof = proof.claim(name, value.clone());
+                }
+                let text = proof.sign();
+                let payload: Value = {
+                    let part = text.split('.').nth(1).unwrap();
+                    serde_json::from_slice(
+                        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, part)
+                            .unwrap(),
+                    )
+                    .unwrap()
+                };
+                if run(&rt, &a, &Req::dpop(&token, &text)).is_ok() {
+                    prop_assert_eq!(&payload["htm"], "GET");
+                    let htu = payload["htu"].as_str().unwrap_or_default().to_ascii_lowercase();
+                    prop_assert!(htu.starts_with("http://api.example.com"), "{}", htu);
+                    let iat = payload["iat"].as_f64().unwrap();
+                    prop_assert!((NOW - 60) as f64 <= iat.floor() && iat.floor() <= (NOW + 60) as f64);
+                    prop_assert!(payload["jti"].as_str().is_some_and(|j| !j.is_empty()));
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
