@@ -18,6 +18,7 @@ use crate::keys::{KeySet, ensure_crypto_backend};
 use crate::stats::Stats;
 use crate::token_cache::{TokenCache, TokenCacheOptions};
 use crate::validator::{Inner, Validator};
+use crate::verify::introspection::{ClaimRules, IntrospectionOptions, IntrospectionVerifier};
 use crate::verify::jws::JwsVerifier;
 
 /// Default leeway for `exp`, `nbf` and `iat`: 60 s, enough for ordinary clock skew.
@@ -47,6 +48,7 @@ pub struct ValidatorBuilder {
     realm: Option<String>,
     token_cache: TokenCacheOptions,
     dpop: DpopOptions,
+    introspection: Option<IntrospectionOptions>,
 }
 
 impl Default for ValidatorBuilder {
@@ -70,6 +72,7 @@ impl Default for ValidatorBuilder {
             realm: None,
             token_cache: TokenCacheOptions::default(),
             dpop: DpopOptions::default(),
+            introspection: None,
         }
     }
 }
@@ -218,6 +221,13 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Verify opaque (not JWT-shaped) access tokens by introspection (RFC 7662); see
+    /// [`IntrospectionOptions`]. JWTs are still verified locally.
+    pub fn introspection(mut self, options: IntrospectionOptions) -> Self {
+        self.introspection = Some(options);
+        self
+    }
+
     /// Checks every setting and builds the validator. Nothing is fetched yet: keys come with the
     /// first request, or with [`Validator::warm_up`].
     pub fn build(self) -> Result<Validator, ConfigError> {
@@ -341,6 +351,32 @@ impl ValidatorBuilder {
         }
         let checks_read_body = checks.iter().any(|c| c.reads_body());
 
+        let introspection = match &self.introspection {
+            None => None,
+            Some(options) => {
+                let discovery_issuer = self.issuers.iter().find_map(|i| match (&i.keys, &i.issuer) {
+                    (KeySource::Discovery, Some(name)) => Some(name.as_str()),
+                    _ => None,
+                });
+                let rules = ClaimRules {
+                    issuers: self.issuers.iter().filter_map(|i| i.issuer.clone()).collect(),
+                    audiences: if self.skip_audience { Vec::new() } else { self.audiences.clone() },
+                    time: TimeRules { leeway: self.leeway, require_exp: false, max_age: None },
+                    scope_claims: self.scope_claims.clone(),
+                    required_claims: self.required_claims.iter().map(|c| Arc::from(c.as_str())).collect(),
+                    allowed_clients: self.allowed_clients.clone(),
+                };
+                Some(Arc::new(IntrospectionVerifier::new(
+                    options,
+                    discovery_issuer,
+                    fetcher.clone(),
+                    self.jwks.allow_insecure_http,
+                    rules,
+                    Arc::clone(&self.clock),
+                    Arc::clone(&stats),
+                )?))
+            }
+        };
         let jws = JwsVerifier {
             issuers: IssuerRegistry::new(entries),
             allowed,
@@ -368,6 +404,7 @@ impl ValidatorBuilder {
             token_cache: TokenCache::new(&self.token_cache),
             dpop_mode: self.dpop.mode(),
             dpop,
+            introspection,
         })))
     }
 }

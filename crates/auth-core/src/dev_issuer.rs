@@ -306,6 +306,10 @@ struct State {
     issuer: String,
     addr: SocketAddr,
     keys: RwLock<Keys>,
+    /// Opaque tokens issued and not revoked, with their claims.
+    opaque: RwLock<std::collections::HashMap<String, Map<String, Value>>>,
+    /// The resource's credentials at the introspection endpoint.
+    introspection_client: (String, String),
 }
 
 impl State {
@@ -345,6 +349,8 @@ impl DevIssuer {
             issuer: format!("http://{addr}"),
             addr,
             keys: RwLock::new(Keys { current: Arc::clone(&key), published: vec![key] }),
+            opaque: RwLock::new(std::collections::HashMap::new()),
+            introspection_client: ("dev-resource".to_owned(), random_id()),
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(serve(listener, Arc::clone(&state), stopped));
@@ -359,6 +365,24 @@ impl DevIssuer {
     /// The JWKS URL: the issuer followed by `/jwks`.
     pub fn jwks_uri(&self) -> String {
         format!("{}/jwks", self.0.state.issuer)
+    }
+
+    /// The introspection endpoint (RFC 7662) answering for [`TokenBuilder::opaque`] tokens: the
+    /// issuer followed by `/introspect`, also named in the discovery document.
+    pub fn introspection_endpoint(&self) -> String {
+        format!("{}/introspect", self.0.state.issuer)
+    }
+
+    /// The client id and secret the introspection endpoint accepts (`client_secret_basic` or
+    /// `client_secret_post`); the secret is random per issuer.
+    pub fn introspection_client(&self) -> (&str, &str) {
+        let (id, secret) = &self.0.state.introspection_client;
+        (id, secret)
+    }
+
+    /// Revokes an opaque token: introspection answers `active: false` from now on.
+    pub fn revoke(&self, token: &str) {
+        self.0.state.opaque.write().unwrap_or_else(PoisonError::into_inner).remove(token);
     }
 
     /// The address the server listens on.
@@ -510,6 +534,33 @@ impl TokenBuilder {
         self.claim("cnf", json!({ "jkt": key.thumbprint() }))
     }
 
+    /// Issues an opaque token instead (random text, not a JWT) with these claims: the issuer's
+    /// introspection endpoint answers for it until its `exp` or [`DevIssuer::revoke`].
+    pub fn opaque(&self) -> String {
+        let token = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+        let claims = self.claims();
+        self.issuer
+            .0
+            .state
+            .opaque
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(token.clone(), claims);
+        token
+    }
+
+    fn claims(&self) -> Map<String, Value> {
+        let mut claims = Map::new();
+        let lifetime = i64::try_from(self.expires_in.as_secs()).unwrap_or(i64::MAX);
+        claims.insert("iat".into(), self.issued_at.into());
+        claims.insert("exp".into(), self.issued_at.saturating_add(lifetime).into());
+        claims.extend(self.claims.clone());
+        for name in &self.removed {
+            claims.remove(name);
+        }
+        claims
+    }
+
     /// Signs with the issuer's current key.
     pub fn sign(&self) -> String {
         let key = self.issuer.signing_key();
@@ -524,15 +575,7 @@ impl TokenBuilder {
                 header.insert(name.clone(), value.clone());
             }
         }
-        let mut claims = Map::new();
-        let lifetime = i64::try_from(self.expires_in.as_secs()).unwrap_or(i64::MAX);
-        claims.insert("iat".into(), self.issued_at.into());
-        claims.insert("exp".into(), self.issued_at.saturating_add(lifetime).into());
-        claims.extend(self.claims.clone());
-        for name in &self.removed {
-            claims.remove(name);
-        }
-        key.sign_jwt(&Value::Object(header), &Value::Object(claims))
+        key.sign_jwt(&Value::Object(header), &Value::Object(self.claims()))
     }
 }
 
@@ -556,7 +599,12 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stopped: watch::Rec
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(route(&state, &req)) }
+                async move {
+                    if req.method() == hyper::Method::POST && req.uri().path() == "/introspect" {
+                        return Ok::<_, Infallible>(introspect(&state, req).await);
+                    }
+                    Ok::<_, Infallible>(route(&state, &req))
+                }
             });
             let conn =
                 hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
@@ -581,6 +629,7 @@ fn route(state: &State, req: &hyper::Request<Incoming>) -> Response {
                 "issuer": state.issuer,
                 "jwks_uri": format!("{}/jwks", state.issuer),
                 "token_endpoint": format!("{}/token", state.issuer),
+                "introspection_endpoint": format!("{}/introspect", state.issuer),
                 "response_types_supported": ["token"],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": [alg.as_str()],
@@ -594,6 +643,49 @@ fn route(state: &State, req: &hyper::Request<Incoming>) -> Response {
             respond(200, Some("max-age=300"), json!({ "keys": keys }))
         }
         _ => respond(404, None, Value::Null),
+    }
+}
+
+/// RFC 7662: the resource authenticates (Basic or form credentials), names the token, and learns
+/// whether it is active with its claims.
+async fn introspect(state: &State, req: hyper::Request<Incoming>) -> Response {
+    use http_body_util::BodyExt;
+    let basic = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok());
+    let body = match http_body_util::Limited::new(req.into_body(), 64 * 1024).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => return respond(400, None, json!({"error": "invalid_request"})),
+    };
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
+    };
+    let presented = match basic.as_deref().and_then(|b| b.split_once(':')) {
+        Some((id, secret)) => decode(id).zip(decode(secret)),
+        None => form.get("client_id").cloned().zip(form.get("client_secret").cloned()),
+    };
+    let (id, secret) = &state.introspection_client;
+    if presented.as_ref().is_none_or(|(i, s)| i != id || s != secret) {
+        return respond(401, None, json!({"error": "invalid_client"}));
+    }
+    let Some(token) = form.get("token") else {
+        return respond(400, None, json!({"error": "invalid_request"}));
+    };
+    let claims = state.opaque.read().unwrap_or_else(PoisonError::into_inner).get(token).cloned();
+    let active = claims.filter(|c| c.get("exp").and_then(Value::as_i64).is_none_or(|exp| now_unix() < exp));
+    match active {
+        Some(mut claims) => {
+            claims.insert("active".into(), true.into());
+            claims.entry("token_type").or_insert_with(|| "Bearer".into());
+            respond(200, None, Value::Object(claims))
+        }
+        None => respond(200, None, json!({"active": false})),
     }
 }
 

@@ -52,6 +52,9 @@ pub use token_cache::{
     TokenCacheOptions,
 };
 pub use validator::Validator;
+pub use verify::introspection::{
+    ClientAuth, DEFAULT_INACTIVE_TTL, DEFAULT_INTROSPECTION_TTL, IntrospectionOptions,
+};
 
 /// What the adapters' macros generate calls to. Not a public API: it may change in any release.
 #[doc(hidden)]

@@ -12,6 +12,10 @@ pub(crate) struct Stats {
     pub(crate) stale_serves: AtomicU64,
     pub(crate) unknown_kid_refreshes: AtomicU64,
     pub(crate) unknown_kid_suppressed: AtomicU64,
+    pub(crate) introspection_calls: AtomicU64,
+    pub(crate) introspection_failures: AtomicU64,
+    pub(crate) introspection_hits: AtomicU64,
+    pub(crate) introspection_negative_hits: AtomicU64,
     /// Answers, by path and outcome: one counter moves per accepted token. Accepted, hits and
     /// misses are sums of these.
     hits_accepted: Striped,
@@ -77,6 +81,11 @@ impl Stats {
             stale_serves: get(&self.stale_serves),
             unknown_kid_refreshes: get(&self.unknown_kid_refreshes),
             unknown_kid_suppressed: get(&self.unknown_kid_suppressed),
+            introspection_calls: get(&self.introspection_calls),
+            introspection_failures: get(&self.introspection_failures),
+            introspection_hits: get(&self.introspection_hits),
+            introspection_negative_hits: get(&self.introspection_negative_hits),
+            introspection_entries: (0, 0),
             accepted: self.hits_accepted.get() + self.full_accepted.get(),
             token_cache_hits: self.hits_accepted.get() + get(&self.hits_rejected),
             token_cache_misses: self.full_accepted.get() + get(&self.full_rejected),
@@ -138,6 +147,16 @@ pub struct StatsSnapshot {
     pub unknown_kid_refreshes: u64,
     /// Unknown-`kid` refreshes refused by the cooldown (the token failed fast instead).
     pub unknown_kid_suppressed: u64,
+    /// Calls made to the introspection endpoint.
+    pub introspection_calls: u64,
+    /// Introspection calls that failed (status, timeout, garbage, credentials refused).
+    pub introspection_failures: u64,
+    /// Opaque tokens answered from a cached active introspection answer.
+    pub introspection_hits: u64,
+    /// Opaque tokens answered from a cached inactive (or refused) answer.
+    pub introspection_negative_hits: u64,
+    /// Introspection answers cached now: (active, inactive).
+    pub introspection_entries: (usize, usize),
     /// Tokens accepted.
     pub accepted: u64,
     /// Validations answered from the verified-token cache (accepted, or refused because a

@@ -13,6 +13,7 @@ use crate::stats::{Path, Stats, StatsSnapshot};
 use crate::token::CredentialSource;
 use crate::token_cache::TokenCache;
 use crate::verify::TokenVerifier;
+use crate::verify::introspection::IntrospectionVerifier;
 use crate::verify::jws::JwsVerifier;
 
 /// Validates access tokens. Built once (see [`Validator::builder`]), cheap to clone, shared
@@ -50,6 +51,14 @@ pub(crate) struct Inner {
     pub(crate) dpop_mode: DpopMode,
     /// The DPoP check, when DPoP is on (for its counters).
     pub(crate) dpop: Option<Arc<DpopCheck>>,
+    /// The introspection verifier for opaque tokens, when configured.
+    pub(crate) introspection: Option<Arc<IntrospectionVerifier>>,
+}
+
+/// Whether a token has the shape of a compact JWS (three dot-separated segments): such a token
+/// is judged locally, any other is introspected (when introspection is configured).
+fn jwt_shaped(token: &[u8]) -> bool {
+    token.iter().filter(|b| **b == b'.').count() == 2
 }
 
 /// The request checks' answer when they could not all be decided at once.
@@ -107,6 +116,23 @@ impl Validator {
     /// when the cache is off). Request checks are not run here.
     pub(crate) fn cached(&self, token: &[u8]) -> Option<Result<Claims, AuthError>> {
         let inner = &*self.0;
+        let Some(introspection) = &inner.introspection else { return self.cached_jwt(token) };
+        if !jwt_shaped(token) {
+            return introspection.cached(token);
+        }
+        let local = self.cached_jwt(token)?;
+        if !introspection.introspect_jwts || local.is_err() {
+            return Some(local);
+        }
+        // Both must know it: the local verdict, and a fresh active answer from the provider.
+        match introspection.cached(token)? {
+            Ok(_) => Some(local),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    fn cached_jwt(&self, token: &[u8]) -> Option<Result<Claims, AuthError>> {
+        let inner = &*self.0;
         let cache = inner.token_cache.as_ref()?;
         let entry = cache.get(token)?;
         if !inner.jws.still_trusted(&entry.trust) {
@@ -128,9 +154,20 @@ impl Validator {
     /// run here.
     pub(crate) async fn verify_full(&self, token: &str) -> Result<Claims, AuthError> {
         let inner = &*self.0;
+        if let Some(introspection) = &inner.introspection
+            && !jwt_shaped(token.as_bytes())
+        {
+            if token.len() > inner.jws.max_token_bytes {
+                return Err(crate::TokenProblem::Malformed.into());
+            }
+            return introspection.verify(token).await;
+        }
         let verified = inner.jws.verify(token).await?;
         if let Some(cache) = &inner.token_cache {
             cache.insert(token, &verified.claims, verified.trust, verified.payload_len);
+        }
+        if let Some(introspection) = inner.introspection.as_ref().filter(|i| i.introspect_jwts) {
+            introspection.verify(token).await?;
         }
         Ok(verified.claims)
     }
@@ -246,6 +283,7 @@ impl Validator {
     pub fn stats(&self) -> StatsSnapshot {
         let mut snapshot = self.0.stats.snapshot();
         snapshot.token_cache_entries = self.0.token_cache.as_ref().map_or(0, TokenCache::len);
+        snapshot.introspection_entries = self.0.introspection.as_ref().map_or((0, 0), |i| i.cached_entries());
         snapshot.dpop_replay_store_unavailable = self.0.dpop.as_ref().map_or(0, |d| d.undecided());
         snapshot
     }

@@ -227,6 +227,8 @@ pub enum TokenProblem {
     MissingCustomClaim(std::sync::Arc<str>),
     /// The operator's custom check refused the token.
     Rejected(&'static str),
+    /// The provider's introspection answer says the token is not active (RFC 7662).
+    Inactive,
     /// A DPoP-bound token (`cnf.jkt`) sent with the `Bearer` scheme (RFC 9449 §7.2).
     DpopBoundAsBearer,
     /// A token without `cnf.jkt` sent with the `DPoP` scheme.
@@ -254,6 +256,7 @@ impl TokenProblem {
             TokenProblem::WrongAudience => Reason::WrongAudience,
             TokenProblem::ClientNotAllowed => Reason::ClientNotAllowed,
             TokenProblem::Rejected(_) => Reason::Rejected,
+            TokenProblem::Inactive => Reason::Inactive,
             TokenProblem::DpopBoundAsBearer => Reason::DpopBoundAsBearer,
             TokenProblem::NotDpopBound => Reason::NotDpopBound,
             TokenProblem::DpopRequired => Reason::DpopRequired,
@@ -281,6 +284,7 @@ impl TokenProblem {
             TokenProblem::WrongAudience => "the token is not meant for this audience",
             TokenProblem::ClientNotAllowed => "the token's client is not allowed",
             TokenProblem::Rejected(why) => why,
+            TokenProblem::Inactive => "the token is not active",
             TokenProblem::DpopBoundAsBearer => {
                 "the token is bound to a DPoP key and must be sent with the DPoP scheme"
             }

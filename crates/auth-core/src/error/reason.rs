@@ -26,6 +26,7 @@ pub(crate) enum Reason {
     WrongAudience,
     ClientNotAllowed,
     Rejected,
+    Inactive,
     InsufficientScope,
     DpopBoundAsBearer,
     NotDpopBound,
@@ -51,7 +52,7 @@ pub(crate) enum Reason {
 
 impl Reason {
     /// Every reason, each at the index `self as usize`.
-    pub(crate) const ALL: [Reason; 43] = [
+    pub(crate) const ALL: [Reason; 44] = [
         Reason::MissingToken,
         Reason::MalformedAuthorization,
         Reason::EmptyCredentials,
@@ -74,6 +75,7 @@ impl Reason {
         Reason::WrongAudience,
         Reason::ClientNotAllowed,
         Reason::Rejected,
+        Reason::Inactive,
         Reason::InsufficientScope,
         Reason::DpopBoundAsBearer,
         Reason::NotDpopBound,
@@ -122,6 +124,7 @@ impl Reason {
             Reason::WrongAudience => "wrong_audience",
             Reason::ClientNotAllowed => "client_not_allowed",
             Reason::Rejected => "rejected",
+            Reason::Inactive => "inactive",
             Reason::InsufficientScope => "insufficient_scope",
             Reason::DpopBoundAsBearer => "dpop_bound_as_bearer",
             Reason::NotDpopBound => "not_dpop_bound",

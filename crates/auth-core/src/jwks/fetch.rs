@@ -34,11 +34,12 @@ pub(crate) enum FetchError {
     Redirected,
 }
 
-/// A fetched document and its `Cache-Control: max-age`.
+/// A fetched document, its `Cache-Control: max-age` and its `Content-Type`.
 #[derive(Debug)]
 pub(crate) struct Fetched {
     pub(crate) body: Bytes,
     pub(crate) max_age: Option<Duration>,
+    pub(crate) content_type: Option<String>,
 }
 
 /// The HTTP side of key fetching.
@@ -85,13 +86,38 @@ impl Fetcher {
     }
 
     async fn get_unbounded(&self, url: &Url) -> Result<Fetched, FetchError> {
-        let mut response = self
+        let request = self
             .client
             .get(url.clone())
-            .header(reqwest::header::ACCEPT, "application/json, application/jwk-set+json")
-            .send()
+            .header(reqwest::header::ACCEPT, "application/json, application/jwk-set+json");
+        self.read(url, request).await
+    }
+
+    /// POSTs `form` (`application/x-www-form-urlencoded`) to `url`, with HTTP Basic credentials
+    /// when given, under the same bounds and origin rule as [`get`](Self::get).
+    pub(crate) async fn post_form(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+        basic: Option<&str>,
+    ) -> Result<Fetched, FetchError> {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let mut request = self
+            .client
+            .post(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(credentials) = basic {
+            request = request.header(reqwest::header::AUTHORIZATION, format!("Basic {credentials}"));
+        }
+        tokio::time::timeout(self.total_timeout, self.read(url, request))
             .await
-            .map_err(transport)?;
+            .map_err(|_| FetchError::Timeout)?
+    }
+
+    async fn read(&self, url: &Url, request: reqwest::RequestBuilder) -> Result<Fetched, FetchError> {
+        let mut response = request.send().await.map_err(transport)?;
         // Whatever client is in use (a user's may follow any redirect), only a document from the
         // very origin asked for is read: the same-host rule, and with it the https rule the URL
         // was checked against, hold for every client.
@@ -111,6 +137,11 @@ impl Fetcher {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(parse_max_age);
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let mut body = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > self.max_body {
@@ -118,7 +149,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched { body: body.freeze(), max_age })
+        Ok(Fetched { body: body.freeze(), max_age, content_type })
     }
 }
 

@@ -2,6 +2,7 @@
 //! (`jws`: a signature by a trusted issuer's key); an introspection verifier (RFC 7662) plugs in
 //! beside it through the same small interface.
 
+pub(crate) mod introspection;
 pub(crate) mod jws;
 
 use std::future::Future;
