@@ -15,6 +15,7 @@ use crate::jwks::JwksOptions;
 use crate::keys::StaticKey;
 use crate::token_cache::TokenCacheOptions;
 use crate::validator::Validator;
+use crate::verify::introspection::{ClientAuth, IntrospectionOptions};
 
 /// The validator's configuration as data.
 ///
@@ -71,6 +72,71 @@ pub struct ValidatorConfig {
     pub token_cache: Option<TokenCacheOptions>,
     /// DPoP (default: allowed, every other setting at its default).
     pub dpop: Option<DpopSettings>,
+    /// Introspection of opaque tokens (default off).
+    pub introspection: Option<IntrospectionSettings>,
+}
+
+/// Introspection settings in [`ValidatorConfig`] (see [`IntrospectionOptions`]).
+///
+/// ```
+/// let config: auth_core::ValidatorConfig = serde_json::from_str(r#"{
+///     "issuers": [{ "issuer": "https://idp.example.com" }],
+///     "audiences": ["petstore"],
+///     "introspection": { "client_id": "petstore", "client_secret": "s3cret", "cache_ttl_secs": 60 }
+/// }"#).unwrap();
+/// assert!(config.build().is_ok());
+/// ```
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct IntrospectionSettings {
+    /// This resource's client id at the provider.
+    pub client_id: String,
+    /// Its secret.
+    pub client_secret: String,
+    /// The endpoint; default the discovered issuer's `introspection_endpoint`.
+    pub endpoint: Option<String>,
+    /// Send the credentials in the form (`client_secret_post`) instead of HTTP Basic.
+    #[serde(default)]
+    pub client_secret_post: bool,
+    /// Seconds an active answer is reused (default 300; 0: never).
+    pub cache_ttl_secs: Option<u64>,
+    /// Seconds an inactive answer is remembered (default 10; 0: never).
+    pub inactive_ttl_secs: Option<u64>,
+    /// Introspect JWTs too, after they verify locally.
+    #[serde(default)]
+    pub introspect_jwts: bool,
+}
+
+impl std::fmt::Debug for IntrospectionSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntrospectionSettings")
+            .field("client_id", &self.client_id)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IntrospectionSettings {
+    fn options(self) -> IntrospectionOptions {
+        let mut o = IntrospectionOptions::new(self.client_id, self.client_secret);
+        if let Some(url) = self.endpoint {
+            o = o.endpoint(url);
+        }
+        if self.client_secret_post {
+            o = o.client_auth(ClientAuth::SecretPost);
+        }
+        if let Some(secs) = self.cache_ttl_secs {
+            o = o.cache_ttl(Duration::from_secs(secs));
+        }
+        if let Some(secs) = self.inactive_ttl_secs {
+            o = o.inactive_ttl(Duration::from_secs(secs));
+        }
+        if self.introspect_jwts {
+            o = o.introspect_jwts();
+        }
+        o
+    }
 }
 
 /// DPoP settings in [`ValidatorConfig`] (see [`crate::checks::dpop`]).
@@ -213,6 +279,9 @@ impl ValidatorConfig {
         }
         if let Some(d) = self.dpop {
             b = b.dpop(d.options()?);
+        }
+        if let Some(i) = self.introspection {
+            b = b.introspection(i.options());
         }
         Ok(b)
     }

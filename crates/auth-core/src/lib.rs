@@ -31,7 +31,7 @@ pub use builder::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, ValidatorBuilder};
 pub use checks::dpop::{DpopMode, DpopOptions};
 pub use claims::{Claims, Profile, RegisteredClaims, ScopeRequirement, Scopes};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{DpopSettings, IssuerSettings, ValidatorConfig};
+pub use config::{DpopSettings, IntrospectionSettings, IssuerSettings, ValidatorConfig};
 pub use error::{
     AuthError, Challenge, ConfigError, DpopProblem, ErrorKind, Rejection, RequestProblem, Scheme,
     TokenProblem,

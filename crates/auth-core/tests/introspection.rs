@@ -431,3 +431,30 @@ fn settings_are_checked_at_build() {
     let err = builder(&clock, IntrospectionOptions::new("a", "s")).build().unwrap_err();
     assert_eq!(err.setting(), "introspection.endpoint");
 }
+
+#[tokio::test]
+async fn a_known_opaque_token_is_answered_at_once_and_its_dpop_binding_holds() {
+    use auth_core::dev_issuer::DpopKey;
+    use auth_core::{Authentication, Authenticator};
+    let (endpoint, clock) = (Endpoint::start().await, clock());
+    let a = Authenticator::new(builder(&clock, options(&endpoint)).build().unwrap());
+    let key = DpopKey::generate(Algorithm::ES256).unwrap();
+    let mut bound = good();
+    bound["cnf"] = json!({ "jkt": key.thumbprint() });
+    endpoint.active("bound-opaque", bound);
+    endpoint.active("plain-opaque", good());
+    let proof =
+        || key.proof("GET", "http://api.example.com/pets").access_token("bound-opaque").issued_at(NOW).sign();
+    let first = a.authenticate(&common::Req::dpop("bound-opaque", &proof())).outcome().await.unwrap();
+    assert!(first.binding.is_some());
+    // Known now: decided without waiting, the proof still checked.
+    match a.authenticate(&common::Req::dpop("bound-opaque", &proof())) {
+        Authentication::Ready(outcome) => assert!(outcome.is_ok()),
+        Authentication::Pending(_) => panic!("a cached answer must not wait"),
+    }
+    // The bound opaque token as a bearer token: refused, as a bound JWT would be.
+    let refused = a.authenticate(&common::Req::bearer("bound-opaque")).outcome().await.unwrap_err();
+    assert_eq!(refused.error(), &invalid(TokenProblem::DpopBoundAsBearer));
+    assert!(a.authenticate(&common::Req::bearer("plain-opaque")).outcome().await.is_ok());
+    assert_eq!(endpoint.calls("bound-opaque"), 1);
+}
