@@ -7,6 +7,7 @@ pub mod algorithm;
 mod builder;
 pub mod checks;
 pub mod claims;
+pub mod client;
 mod clock;
 mod config;
 mod crypto;
