@@ -276,6 +276,36 @@ impl SigningKey {
         })
     }
 
+    /// Whether `signature` over `message` is this key's (for the token endpoint's exchanges).
+    pub(crate) fn verify_own(&self, message: &[u8], signature: &[u8]) -> bool {
+        let public = |alg: &'static dyn sig::VerificationAlgorithm, key: &[u8]| {
+            sig::UnparsedPublicKey::new(alg, key).verify(message, signature).is_ok()
+        };
+        match &self.private {
+            Private::Rsa(k) => {
+                let alg: &'static dyn sig::VerificationAlgorithm = match self.alg {
+                    Algorithm::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
+                    Algorithm::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
+                    Algorithm::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
+                    Algorithm::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
+                    Algorithm::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
+                    _ => &sig::RSA_PKCS1_2048_8192_SHA256,
+                };
+                public(alg, k.public_key().as_ref())
+            }
+            Private::Ec(k) => {
+                let alg: &'static dyn sig::VerificationAlgorithm = if self.alg == Algorithm::ES384 {
+                    &sig::ECDSA_P384_SHA384_FIXED
+                } else {
+                    &sig::ECDSA_P256_SHA256_FIXED
+                };
+                public(alg, k.public_key().as_ref())
+            }
+            Private::Ed(k) => public(&sig::ED25519, k.public_key().as_ref()),
+            Private::Hmac(_) => crate::crypto::constant_time_eq(&self.sign_bytes(message), signature),
+        }
+    }
+
     /// A compact JWS with exactly this header (the caller controls `alg`, `typ`, `kid`, `crit`…)
     /// and these claims, signed with this key.
     pub fn sign_jwt(&self, header: &Value, claims: &Value) -> String {
@@ -310,6 +340,8 @@ struct State {
     opaque: RwLock<std::collections::HashMap<String, Map<String, Value>>>,
     /// The resource's credentials at the introspection endpoint.
     introspection_client: (String, String),
+    /// The service client's credentials at the token endpoint.
+    service_client: (String, String),
 }
 
 impl State {
@@ -351,6 +383,7 @@ impl DevIssuer {
             keys: RwLock::new(Keys { current: Arc::clone(&key), published: vec![key] }),
             opaque: RwLock::new(std::collections::HashMap::new()),
             introspection_client: ("dev-resource".to_owned(), random_id()),
+            service_client: ("dev-service".to_owned(), random_id()),
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(serve(listener, Arc::clone(&state), stopped));
@@ -377,6 +410,21 @@ impl DevIssuer {
     /// `client_secret_post`); the secret is random per issuer.
     pub fn introspection_client(&self) -> (&str, &str) {
         let (id, secret) = &self.0.state.introspection_client;
+        (id, secret)
+    }
+
+    /// The token endpoint: `client_credentials` and RFC 8693 token exchange for
+    /// [`DevIssuer::service_client`], `client_secret_basic` or `client_secret_post`. Tokens are
+    /// JWTs signed with the current key, for `resource` (or `audience`, else `petstore`) and the
+    /// requested `scope`, valid one hour; an exchanged token keeps the subject token's `sub` and
+    /// names the client in `act`. The subject token must be one this issuer signed and unexpired.
+    pub fn token_endpoint(&self) -> String {
+        format!("{}/token", self.0.state.issuer)
+    }
+
+    /// The client id and secret the token endpoint accepts; the secret is random per issuer.
+    pub fn service_client(&self) -> (&str, &str) {
+        let (id, secret) = &self.0.state.service_client;
         (id, secret)
     }
 
@@ -600,8 +648,14 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stopped: watch::Rec
             let service = service_fn(move |req| {
                 let state = Arc::clone(&state);
                 async move {
-                    if req.method() == hyper::Method::POST && req.uri().path() == "/introspect" {
-                        return Ok::<_, Infallible>(introspect(&state, req).await);
+                    if req.method() == hyper::Method::POST {
+                        match req.uri().path() {
+                            "/introspect" => {
+                                return Ok::<_, Infallible>(endpoints::introspect(&state, req).await);
+                            }
+                            "/token" => return Ok::<_, Infallible>(endpoints::token(&state, req).await),
+                            _ => {}
+                        }
                     }
                     Ok::<_, Infallible>(route(&state, &req))
                 }
@@ -646,49 +700,6 @@ fn route(state: &State, req: &hyper::Request<Incoming>) -> Response {
     }
 }
 
-/// RFC 7662: the resource authenticates (Basic or form credentials), names the token, and learns
-/// whether it is active with its claims.
-async fn introspect(state: &State, req: hyper::Request<Incoming>) -> Response {
-    use http_body_util::BodyExt;
-    let basic = req
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok());
-    let body = match http_body_util::Limited::new(req.into_body(), 64 * 1024).collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(_) => return respond(400, None, json!({"error": "invalid_request"})),
-    };
-    let form: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned())
-    };
-    let presented = match basic.as_deref().and_then(|b| b.split_once(':')) {
-        Some((id, secret)) => decode(id).zip(decode(secret)),
-        None => form.get("client_id").cloned().zip(form.get("client_secret").cloned()),
-    };
-    let (id, secret) = &state.introspection_client;
-    if presented.as_ref().is_none_or(|(i, s)| i != id || s != secret) {
-        return respond(401, None, json!({"error": "invalid_client"}));
-    }
-    let Some(token) = form.get("token") else {
-        return respond(400, None, json!({"error": "invalid_request"}));
-    };
-    let claims = state.opaque.read().unwrap_or_else(PoisonError::into_inner).get(token).cloned();
-    let active = claims.filter(|c| c.get("exp").and_then(Value::as_i64).is_none_or(|exp| now_unix() < exp));
-    match active {
-        Some(mut claims) => {
-            claims.insert("active".into(), true.into());
-            claims.entry("token_type").or_insert_with(|| "Bearer".into());
-            respond(200, None, Value::Object(claims))
-        }
-        None => respond(200, None, json!({"active": false})),
-    }
-}
-
 fn respond(status: u16, cache_control: Option<&str>, body: Value) -> Response {
     let mut builder = hyper::Response::builder().status(status);
     if let Some(cc) = cache_control {
@@ -702,6 +713,7 @@ fn respond(status: u16, cache_control: Option<&str>, body: Value) -> Response {
 }
 
 mod dpop;
+mod endpoints;
 pub use dpop::{DpopKey, ProofBuilder};
 
 #[cfg(test)]

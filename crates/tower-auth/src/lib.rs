@@ -87,6 +87,7 @@ mod future;
 #[cfg(feature = "tonic")]
 mod grpc;
 mod layer;
+pub mod outbound;
 mod request;
 mod response;
 mod scope;

@@ -10,6 +10,7 @@
 
 mod auth;
 mod cache;
+mod outbound;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use auth::{ClientCredentials, PrivateKey};
 use cache::Key;
+pub use outbound::{OutboundError, OutboundTokens, SubjectToken};
 
 use crate::error::ConfigError;
 use crate::jwks::JwksOptions;

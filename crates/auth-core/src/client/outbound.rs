@@ -1,0 +1,119 @@
+//! What every outbound adapter (the tower layer, the reqwest middleware) does around one call:
+//! the token to send, and what a 401 from the downstream API means for it.
+
+use std::sync::Arc;
+
+use super::{AccessToken, Target, TokenClient, TokenError};
+
+/// The caller's access token, put in an outgoing request's extensions for a token exchange
+/// ([`OutboundTokens::token_exchange`]): the token the call is made on behalf of.
+#[derive(Clone)]
+pub struct SubjectToken(pub Arc<str>);
+
+impl std::fmt::Debug for SubjectToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SubjectToken(..)")
+    }
+}
+
+/// Which token an outbound adapter sends: this service's own for a target, or one exchanged
+/// for the caller's. Cheap to clone.
+///
+/// ```no_run
+/// use auth_core::client::{ClientCredentials, OutboundTokens, Target, TokenClient};
+///
+/// # fn demo() -> Result<(), auth_core::ConfigError> {
+/// let client = TokenClient::builder("gateway")
+///     .credentials(ClientCredentials::SecretBasic { secret: "s3cret".into() })
+///     .issuer("https://idp.example.com")
+///     .build()?;
+/// let tokens = OutboundTokens::client_credentials(client, Target::resource("https://petstore.example.com"));
+/// # let _ = tokens; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct OutboundTokens {
+    client: TokenClient,
+    target: Target,
+    exchange: bool,
+}
+
+/// Why an outbound call was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutboundError {
+    /// No token could be had for it.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// A token exchange was asked for, but the request has no [`SubjectToken`].
+    #[error("the outgoing request carries no SubjectToken to exchange")]
+    NoSubjectToken,
+}
+
+impl OutboundTokens {
+    /// This service's own token (client credentials) for `target`.
+    pub fn client_credentials(client: TokenClient, target: Target) -> Self {
+        OutboundTokens { client, target, exchange: false }
+    }
+
+    /// A token exchanged (RFC 8693) for the caller's, which each request carries as a
+    /// [`SubjectToken`] extension.
+    pub fn token_exchange(client: TokenClient, target: Target) -> Self {
+        OutboundTokens { client, target, exchange: true }
+    }
+
+    /// The token for one call; `subject` is the request's [`SubjectToken`], if any.
+    pub async fn token(&self, subject: Option<&SubjectToken>) -> Result<AccessToken, OutboundError> {
+        if !self.exchange {
+            return Ok(self.client.token(&self.target).await?);
+        }
+        let subject = subject.ok_or(OutboundError::NoSubjectToken)?;
+        Ok(self.client.exchange(&subject.0, &self.target).await?)
+    }
+
+    /// Whether to retry a call the downstream API answered with `status` and these
+    /// `WWW-Authenticate` values, having sent `sent`: only a 401 `invalid_token`, and then the
+    /// token is dropped from the cache if it is still the one sent (a newer one is kept). The
+    /// caller retries once, never more.
+    pub fn should_retry<'v>(
+        &self,
+        status: u16,
+        challenges: impl IntoIterator<Item = &'v [u8]>,
+        subject: Option<&SubjectToken>,
+        sent: &AccessToken,
+    ) -> bool {
+        if status != 401 || !challenges.into_iter().any(names_invalid_token) {
+            return false;
+        }
+        let subject = if self.exchange { subject.map(|s| &*s.0) } else { None };
+        self.client.invalidate(&self.target, subject, sent);
+        true
+    }
+}
+
+/// Whether a `WWW-Authenticate` value carries `error="invalid_token"` (quoted or not).
+fn names_invalid_token(value: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(value).to_ascii_lowercase();
+    text.split(',').any(|part| {
+        let part = part.trim();
+        let part = part.rsplit(' ').next().unwrap_or(part);
+        part.split_once('=')
+            .is_some_and(|(k, v)| k.trim() == "error" && v.trim().trim_matches('"') == "invalid_token")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_token_challenges() {
+        assert!(names_invalid_token(
+            br#"Bearer realm="x", error="invalid_token", error_description="expired""#
+        ));
+        assert!(names_invalid_token(b"Bearer error=invalid_token"));
+        assert!(names_invalid_token(br#"DPoP algs="ES256", error="invalid_token""#));
+        assert!(!names_invalid_token(br#"Bearer realm="x""#));
+        assert!(!names_invalid_token(br#"Bearer error="insufficient_scope""#));
+        assert!(!names_invalid_token(br#"Bearer error_description="invalid_token""#));
+    }
+}
