@@ -131,3 +131,58 @@ async fn the_reqwest_middleware_does_the_same() {
     assert_eq!(res.status(), reqwest::StatusCode::OK);
     assert_eq!((refusals.load(Ordering::SeqCst), c.requests()), (2, 2));
 }
+
+#[tokio::test]
+async fn dpop_bound_tokens_travel_with_fresh_proofs_and_follow_the_servers_nonce() {
+    use auth_core::checks::dpop::DpopNonces;
+    use auth_core::client::DpopSigner;
+    use auth_core::dev_issuer::DpopKey;
+    use auth_core::{Authenticator, DpopOptions};
+    use base64::Engine;
+    use tower_auth::Binding;
+
+    let idp = DevIssuer::start(Algorithm::ES256).await.unwrap();
+    let key = DpopKey::generate(Algorithm::ES256).unwrap();
+    let der = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(key.to_base64url()).unwrap();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(der)
+    );
+    let signer = DpopSigner::from_pem(Algorithm::ES256, pem.as_bytes()).unwrap();
+    assert_eq!(signer.thumbprint(), key.thumbprint());
+    let (id, secret) = idp.service_client();
+    let c = TokenClient::builder(id)
+        .credentials(ClientCredentials::SecretPost { secret: secret.into() })
+        .issuer(idp.issuer())
+        .dpop(signer)
+        .build()
+        .unwrap();
+    let token = c.token(&Target::resource(API)).await.unwrap();
+    assert!(token.is_dpop(), "the token request carried a proof, so the token is bound");
+
+    // The downstream API requires DPoP with server nonces.
+    let validator = Validator::builder()
+        .issuer(IssuerConfig::discover(idp.issuer()))
+        .audience(API)
+        .dpop(DpopOptions::new(auth_core::DpopMode::Required).nonces(DpopNonces::random().unwrap()))
+        .build()
+        .unwrap();
+    let authenticator = Authenticator::new(validator).public_base_url("http://pets.test").unwrap();
+    let app = Router::new()
+        .route(
+            "/jkt",
+            get(|Binding(b): Binding| async move {
+                b.and_then(|b| b.dpop_jkt().map(str::to_owned)).unwrap_or_default()
+            }),
+        )
+        .layer(AuthLayer::from_authenticator(authenticator));
+    let tokens = OutboundTokens::client_credentials(c.clone(), Target::resource(API));
+    let service = OutboundAuthLayer::new(tokens).origin("http://pets.test").layer(app);
+    for _ in 0..2 {
+        let res = service.clone().oneshot(Request::get("/jkt").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(text(res).await, key.thumbprint());
+    }
+    // The nonce retry kept the token: one token request in all.
+    assert_eq!(c.requests(), 1);
+}

@@ -92,7 +92,7 @@ impl PrivateKey {
     }
 }
 
-fn jwt_alg(alg: Algorithm) -> jsonwebtoken::Algorithm {
+pub(crate) fn jwt_alg(alg: Algorithm) -> jsonwebtoken::Algorithm {
     match alg {
         Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
         Algorithm::RS384 => jsonwebtoken::Algorithm::RS384,

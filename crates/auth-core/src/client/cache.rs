@@ -45,6 +45,7 @@ pub(crate) struct Settings {
     pub(crate) default_lifetime: Duration,
     pub(crate) refresh_fraction: f64,
     pub(crate) max_entries: usize,
+    pub(crate) dpop: Option<super::DpopSigner>,
 }
 
 type Flight = SharedFuture<Pin<Box<dyn Future<Output = Result<AccessToken, TokenError>> + Send>>>;
@@ -86,6 +87,10 @@ impl Shared {
             h.finish()
         };
         u128::from(half(&self.subjects.0)) << 64 | u128::from(half(&self.subjects.1))
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub(crate) fn requests(&self) -> u64 {
@@ -305,15 +310,47 @@ async fn request(shared: &Shared, target: &Target, subject: Option<&str>) -> Res
     let mut form = grant_form(target, subject);
     form.extend(presented.form);
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    shared.requests.fetch_add(1, Ordering::Relaxed);
-    let answer = match s.fetcher.post_form(&endpoint, &pairs, presented.basic.as_deref()).await {
-        Ok(answer) => answer,
-        Err(FetchError::Status(status)) if (400..500).contains(&status) => {
-            tracing::error!(status, client_id = %s.client_id, "the token endpoint refused the request (check client.credentials, the target and scope)");
-            return Err(TokenError::Refused { status });
+    // With DPoP, a provider that wants a nonce says so once (RFC 9449 §8): the request is made
+    // again with it.
+    let mut answer = None;
+    for _ in 0..2 {
+        let proof = match &s.dpop {
+            Some(signer) => Some(signer.proof("POST", endpoint.as_str(), None).map_err(|e| unavailable(&e))?),
+            None => None,
+        };
+        let headers: Vec<(&'static str, &str)> = proof.iter().map(|p| ("dpop", p.as_str())).collect();
+        shared.requests.fetch_add(1, Ordering::Relaxed);
+        let got = match s
+            .fetcher
+            .post_form_answer(&endpoint, &pairs, presented.basic.as_deref(), &headers, &[200, 400])
+            .await
+        {
+            Ok(got) => got,
+            Err(FetchError::Status(status)) if (400..500).contains(&status) => {
+                tracing::error!(status, client_id = %s.client_id, "the token endpoint refused the request (check client.credentials, the target and scope)");
+                return Err(TokenError::Refused { status });
+            }
+            Err(e) => return Err(unavailable(&e)),
+        };
+        if let (Some(signer), Some(nonce)) = (&s.dpop, &got.dpop_nonce) {
+            signer.remember_nonce(endpoint.as_str(), nonce);
         }
-        Err(e) => return Err(unavailable(&e)),
-    };
+        let wants_nonce = got.status == 400
+            && got.dpop_nonce.is_some()
+            && serde_json::from_slice::<serde_json::Value>(&got.body)
+                .is_ok_and(|v| v.get("error").and_then(serde_json::Value::as_str) == Some("use_dpop_nonce"));
+        if wants_nonce && s.dpop.is_some() && answer.is_none() {
+            answer = Some(got);
+            continue;
+        }
+        answer = Some(got);
+        break;
+    }
+    let Some(answer) = answer else { return Err(unavailable(&"no answer")) };
+    if answer.status != 200 {
+        tracing::error!(status = answer.status, client_id = %s.client_id, "the token endpoint refused the request (check client.credentials, the target and scope)");
+        return Err(TokenError::Refused { status: answer.status });
+    }
     let answer: TokenAnswer = serde_json::from_slice(&answer.body).map_err(|e| unavailable(&e))?;
     if answer.access_token.is_empty() {
         return Err(unavailable(&"the answer's access_token is empty"));

@@ -10,6 +10,7 @@
 
 mod auth;
 mod cache;
+mod dpop;
 mod outbound;
 
 use std::collections::BTreeSet;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 pub use auth::{ClientCredentials, PrivateKey};
 use cache::Key;
+pub use dpop::DpopSigner;
 pub use outbound::{OutboundError, OutboundTokens, SubjectToken};
 
 use crate::error::ConfigError;
@@ -92,9 +94,14 @@ impl AccessToken {
         &self.token_type
     }
 
-    /// The `Authorization` field value: `Bearer <token>`.
+    /// The `Authorization` field value: `Bearer <token>`, or `DPoP <token>` for a DPoP-bound one.
     pub fn authorization(&self) -> String {
-        format!("Bearer {}", self.token)
+        format!("{} {}", if self.is_dpop() { "DPoP" } else { "Bearer" }, self.token)
+    }
+
+    /// Whether the provider bound it to the client's DPoP key (`token_type` `DPoP`).
+    pub fn is_dpop(&self) -> bool {
+        self.token_type.eq_ignore_ascii_case("dpop")
     }
 
     /// When it expires.
@@ -150,6 +157,7 @@ pub struct TokenClientBuilder {
     max_entries: usize,
     http: JwksOptions,
     http_client: Option<reqwest::Client>,
+    dpop: Option<DpopSigner>,
 }
 
 /// Gets, caches and refreshes this service's outbound tokens. Cheap to clone.
@@ -189,6 +197,7 @@ impl TokenClient {
             max_entries: 1000,
             http: JwksOptions::default(),
             http_client: None,
+            dpop: None,
         }
     }
 
@@ -211,6 +220,11 @@ impl TokenClient {
     pub fn invalidate(&self, target: &Target, subject_token: Option<&str>, token: &AccessToken) -> bool {
         let key = Key::new(target, subject_token.map(|s| self.0.subject_id(s)));
         self.0.invalidate(&key, token.generation)
+    }
+
+    /// The DPoP key, when tokens are DPoP-bound.
+    pub fn dpop(&self) -> Option<&DpopSigner> {
+        self.0.settings().dpop.as_ref()
     }
 
     /// Requests made to the token endpoint so far.
@@ -256,6 +270,14 @@ impl TokenClientBuilder {
     /// exchanges).
     pub fn max_entries(mut self, entries: usize) -> Self {
         self.max_entries = entries;
+        self
+    }
+
+    /// Ask for DPoP-bound tokens (RFC 9449): every token request carries a proof by this key
+    /// (with the nonce the provider asks for, RFC 9449 §8), and the outbound adapters send each
+    /// call with a fresh proof.
+    pub fn dpop(mut self, signer: DpopSigner) -> Self {
+        self.dpop = Some(signer);
         self
     }
 
@@ -308,6 +330,7 @@ impl TokenClientBuilder {
             default_lifetime: self.default_lifetime,
             refresh_fraction: self.refresh_fraction,
             max_entries: self.max_entries,
+            dpop: self.dpop,
         }))))
     }
 }

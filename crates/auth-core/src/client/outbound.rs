@@ -47,6 +47,9 @@ pub enum OutboundError {
     /// A token exchange was asked for, but the request has no [`SubjectToken`].
     #[error("the outgoing request carries no SubjectToken to exchange")]
     NoSubjectToken,
+    /// A DPoP proof could not be made (the URI is not absolute, say).
+    #[error("cannot make a DPoP proof: {0}")]
+    Proof(String),
 }
 
 impl OutboundTokens {
@@ -70,18 +73,49 @@ impl OutboundTokens {
         Ok(self.client.exchange(&subject.0, &self.target).await?)
     }
 
-    /// Whether to retry a call the downstream API answered with `status` and these
-    /// `WWW-Authenticate` values, having sent `sent`: only a 401 `invalid_token`, and then the
-    /// token is dropped from the cache if it is still the one sent (a newer one is kept). The
+    /// The `DPoP` header for a call to `uri` with `token`, when the token is DPoP-bound.
+    pub fn proof(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &AccessToken,
+    ) -> Result<Option<String>, OutboundError> {
+        match self.client.dpop() {
+            Some(signer) if token.is_dpop() => {
+                signer.proof(method, uri, Some(token.secret())).map(Some).map_err(OutboundError::Proof)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Whether to retry a call to `uri` the downstream API answered with `status`, these
+    /// `WWW-Authenticate` values and maybe a `DPoP-Nonce`, having sent `sent`: a 401
+    /// `invalid_token` (the token is dropped from the cache if it is still the one sent; a newer
+    /// one is kept), or a 401 `use_dpop_nonce` with a nonce (remembered for the retry). The
     /// caller retries once, never more.
+    #[allow(clippy::too_many_arguments)]
     pub fn should_retry<'v>(
         &self,
+        uri: &str,
         status: u16,
         challenges: impl IntoIterator<Item = &'v [u8]>,
+        dpop_nonce: Option<&[u8]>,
         subject: Option<&SubjectToken>,
         sent: &AccessToken,
     ) -> bool {
-        if status != 401 || !challenges.into_iter().any(names_invalid_token) {
+        if status != 401 {
+            return false;
+        }
+        let challenges: Vec<&[u8]> = challenges.into_iter().collect();
+        if let (Some(signer), Some(nonce)) =
+            (self.client.dpop(), dpop_nonce.and_then(|n| std::str::from_utf8(n).ok()))
+        {
+            signer.remember_nonce(uri, nonce);
+            if challenges.iter().any(|c| names_error(c, "use_dpop_nonce")) {
+                return true;
+            }
+        }
+        if !challenges.iter().any(|c| names_error(c, "invalid_token")) {
             return false;
         }
         let subject = if self.exchange { subject.map(|s| &*s.0) } else { None };
@@ -90,14 +124,13 @@ impl OutboundTokens {
     }
 }
 
-/// Whether a `WWW-Authenticate` value carries `error="invalid_token"` (quoted or not).
-fn names_invalid_token(value: &[u8]) -> bool {
+/// Whether a `WWW-Authenticate` value carries `error="<code>"` (quoted or not).
+fn names_error(value: &[u8], code: &str) -> bool {
     let text = String::from_utf8_lossy(value).to_ascii_lowercase();
     text.split(',').any(|part| {
         let part = part.trim();
         let part = part.rsplit(' ').next().unwrap_or(part);
-        part.split_once('=')
-            .is_some_and(|(k, v)| k.trim() == "error" && v.trim().trim_matches('"') == "invalid_token")
+        part.split_once('=').is_some_and(|(k, v)| k.trim() == "error" && v.trim().trim_matches('"') == code)
     })
 }
 
@@ -107,13 +140,13 @@ mod tests {
 
     #[test]
     fn invalid_token_challenges() {
-        assert!(names_invalid_token(
-            br#"Bearer realm="x", error="invalid_token", error_description="expired""#
-        ));
-        assert!(names_invalid_token(b"Bearer error=invalid_token"));
-        assert!(names_invalid_token(br#"DPoP algs="ES256", error="invalid_token""#));
-        assert!(!names_invalid_token(br#"Bearer realm="x""#));
-        assert!(!names_invalid_token(br#"Bearer error="insufficient_scope""#));
-        assert!(!names_invalid_token(br#"Bearer error_description="invalid_token""#));
+        let it = |v: &[u8]| names_error(v, "invalid_token");
+        assert!(it(br#"Bearer realm="x", error="invalid_token", error_description="expired""#));
+        assert!(it(b"Bearer error=invalid_token"));
+        assert!(it(br#"DPoP algs="ES256", error="invalid_token""#));
+        assert!(!it(br#"Bearer realm="x""#));
+        assert!(!it(br#"Bearer error="insufficient_scope""#));
+        assert!(!it(br#"Bearer error_description="invalid_token""#));
+        assert!(names_error(br#"DPoP error="use_dpop_nonce""#, "use_dpop_nonce"));
     }
 }

@@ -13,8 +13,11 @@ use serde_json::{Map, Value, json};
 
 use super::{Response, State, now_unix, random_id, respond};
 
-/// The form and the client credentials presented with it.
-async fn read(req: hyper::Request<Incoming>) -> Option<(HashMap<String, String>, Option<(String, String)>)> {
+/// The form, the client credentials presented with it, and a `DPoP` proof header.
+type Read = (HashMap<String, String>, Option<(String, String)>, Option<String>);
+
+async fn read(req: hyper::Request<Incoming>) -> Option<Read> {
+    let dpop = req.headers().get("dpop").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let basic = req
         .headers()
         .get(http::header::AUTHORIZATION)
@@ -31,7 +34,7 @@ async fn read(req: hyper::Request<Incoming>) -> Option<(HashMap<String, String>,
         Some((id, secret)) => decode(id).zip(decode(secret)),
         None => form.get("client_id").cloned().zip(form.get("client_secret").cloned()),
     };
-    Some((form, presented))
+    Some((form, presented, dpop))
 }
 
 fn authenticated(presented: Option<&(String, String)>, expected: &(String, String)) -> bool {
@@ -40,7 +43,7 @@ fn authenticated(presented: Option<&(String, String)>, expected: &(String, Strin
 
 /// RFC 7662: the resource authenticates, names the token, and learns whether it is active.
 pub(super) async fn introspect(state: &State, req: hyper::Request<Incoming>) -> Response {
-    let Some((form, presented)) = read(req).await else {
+    let Some((form, presented, _)) = read(req).await else {
         return respond(400, None, json!({"error": "invalid_request"}));
     };
     if !authenticated(presented.as_ref(), &state.introspection_client) {
@@ -67,7 +70,7 @@ const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 /// The token endpoint: client credentials and token exchange for the service client.
 pub(super) async fn token(state: &State, req: hyper::Request<Incoming>) -> Response {
     let error = |status, code: &str| respond(status, None, json!({"error": code}));
-    let Some((form, presented)) = read(req).await else { return error(400, "invalid_request") };
+    let Some((form, presented, dpop)) = read(req).await else { return error(400, "invalid_request") };
     if !authenticated(presented.as_ref(), &state.service_client) {
         return error(401, "invalid_client");
     }
@@ -102,13 +105,35 @@ pub(super) async fn token(state: &State, req: hyper::Request<Incoming>) -> Respo
     if let Some(scope) = form.get("scope") {
         claims.insert("scope".into(), scope.clone().into());
     }
+    // A token request with a DPoP proof (RFC 9449 §5) gets a token bound to the proof's key.
+    let bound = match dpop {
+        None => false,
+        Some(proof) => match checked_proof(state, &proof) {
+            Some(jkt) => {
+                claims.insert("cnf".into(), json!({ "jkt": jkt }));
+                true
+            }
+            None => return error(400, "invalid_dpop_proof"),
+        },
+    };
     let key = state.read(|k| std::sync::Arc::clone(&k.current));
     let token = key.mint(&Value::Object(claims));
-    let mut answer = json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600});
+    let token_type = if bound { "DPoP" } else { "Bearer" };
+    let mut answer = json!({"access_token": token, "token_type": token_type, "expires_in": 3600});
     if form.get("grant_type").map(String::as_str) == Some(TOKEN_EXCHANGE) {
         answer["issued_token_type"] = ACCESS_TOKEN_TYPE.into();
     }
     respond(200, None, answer)
+}
+
+/// The thumbprint of a valid proof for `POST <token endpoint>`, made within a minute.
+fn checked_proof(state: &State, proof: &str) -> Option<String> {
+    use crate::checks::dpop::{htu, proof as dpop};
+    let keys = dpop::ProofKeys::new(1);
+    let proof = dpop::verify(proof.as_bytes(), crate::AlgorithmSet::asymmetric(), &keys).ok()?;
+    let fresh = (now_unix() - proof.iat).abs() <= 60;
+    let target = format!("{}/token", state.issuer);
+    (fresh && proof.htm == "POST" && htu::same_target(&proof.htu, &target)).then_some(proof.jkt)
 }
 
 /// The claims of a JWT this issuer signed with a key it still publishes, unexpired.

@@ -40,6 +40,9 @@ pub(crate) struct Fetched {
     pub(crate) body: Bytes,
     pub(crate) max_age: Option<Duration>,
     pub(crate) content_type: Option<String>,
+    pub(crate) status: u16,
+    /// A `DPoP-Nonce` header (RFC 9449 §8).
+    pub(crate) dpop_nonce: Option<String>,
 }
 
 /// The HTTP side of key fetching.
@@ -90,7 +93,7 @@ impl Fetcher {
             .client
             .get(url.clone())
             .header(reqwest::header::ACCEPT, "application/json, application/jwk-set+json");
-        self.read(url, request).await
+        self.read(url, request, &[200]).await
     }
 
     /// POSTs `form` (`application/x-www-form-urlencoded`) to `url`, with HTTP Basic credentials
@@ -100,6 +103,19 @@ impl Fetcher {
         url: &Url,
         form: &[(&str, &str)],
         basic: Option<&str>,
+    ) -> Result<Fetched, FetchError> {
+        self.post_form_answer(url, form, basic, &[], &[200]).await
+    }
+
+    /// [`post_form`](Self::post_form) with extra headers (a `DPoP` proof), reading the answer of
+    /// any status in `statuses` (a token endpoint's 400 carries the error and a nonce).
+    pub(crate) async fn post_form_answer(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+        basic: Option<&str>,
+        headers: &[(&'static str, &str)],
+        statuses: &[u16],
     ) -> Result<Fetched, FetchError> {
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let mut request = self
@@ -111,12 +127,20 @@ impl Fetcher {
         if let Some(credentials) = basic {
             request = request.header(reqwest::header::AUTHORIZATION, format!("Basic {credentials}"));
         }
-        tokio::time::timeout(self.total_timeout, self.read(url, request))
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        tokio::time::timeout(self.total_timeout, self.read(url, request, statuses))
             .await
             .map_err(|_| FetchError::Timeout)?
     }
 
-    async fn read(&self, url: &Url, request: reqwest::RequestBuilder) -> Result<Fetched, FetchError> {
+    async fn read(
+        &self,
+        url: &Url,
+        request: reqwest::RequestBuilder,
+        statuses: &[u16],
+    ) -> Result<Fetched, FetchError> {
         let mut response = request.send().await.map_err(transport)?;
         // Whatever client is in use (a user's may follow any redirect), only a document from the
         // very origin asked for is read: the same-host rule, and with it the https rule the URL
@@ -125,8 +149,9 @@ impl Fetcher {
             tracing::warn!(asked = %url, answered = %response.url(), "key document redirected to another origin; refused");
             return Err(FetchError::Redirected);
         }
-        if response.status() != reqwest::StatusCode::OK {
-            return Err(FetchError::Status(response.status().as_u16()));
+        let status = response.status().as_u16();
+        if !statuses.contains(&status) {
+            return Err(FetchError::Status(status));
         }
         if response.content_length().is_some_and(|l| l > self.max_body as u64) {
             return Err(FetchError::TooLarge(self.max_body));
@@ -142,6 +167,8 @@ impl Fetcher {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let dpop_nonce =
+            response.headers().get("dpop-nonce").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let mut body = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > self.max_body {
@@ -149,7 +176,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched { body: body.freeze(), max_age, content_type })
+        Ok(Fetched { body: body.freeze(), max_age, content_type, status, dpop_nonce })
     }
 }
 

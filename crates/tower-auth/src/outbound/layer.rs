@@ -2,9 +2,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use auth_core::client::{OutboundTokens, SubjectToken};
+use auth_core::client::{AccessToken, OutboundTokens, SubjectToken};
 use http::{HeaderValue, Request, Response, header};
 use http_body::Body;
 use tower_layer::Layer;
@@ -12,7 +13,8 @@ use tower_service::Service;
 
 use super::BoxError;
 
-/// Adds `Authorization: Bearer <token>` to every request (see the [module](super) docs).
+/// Adds `Authorization` (and, for DPoP-bound tokens, a fresh `DPoP` proof) to every request
+/// (see the [module](super) docs).
 ///
 /// ```no_run
 /// # async fn demo(tokens: auth_core::client::OutboundTokens) -> Result<(), Box<dyn std::error::Error>> {
@@ -21,19 +23,28 @@ use super::BoxError;
 /// // A tonic client whose every call carries this service's token.
 /// # #[cfg(feature = "tonic")] {
 /// let channel = tonic::transport::Endpoint::from_static("http://pets:50051").connect().await?;
-/// let channel = tower::ServiceBuilder::new().layer(OutboundAuthLayer::new(tokens)).service(channel);
+/// let layer = OutboundAuthLayer::new(tokens).origin("http://pets:50051");
+/// let channel = tower::ServiceBuilder::new().layer(layer).service(channel);
 /// # let _ = channel; }
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 pub struct OutboundAuthLayer {
     tokens: OutboundTokens,
+    origin: Option<Arc<str>>,
 }
 
 impl OutboundAuthLayer {
     /// A layer sending the tokens of `tokens`.
     pub fn new(tokens: OutboundTokens) -> Self {
-        OutboundAuthLayer { tokens }
+        OutboundAuthLayer { tokens, origin: None }
+    }
+
+    /// The `scheme://authority` requests go to, for clients whose request URIs are only a path:
+    /// DPoP proofs name the absolute URI (`htu`).
+    pub fn origin(mut self, origin: &str) -> Self {
+        self.origin = Some(Arc::from(origin.trim_end_matches('/')));
+        self
     }
 }
 
@@ -41,7 +52,7 @@ impl<S> Layer<S> for OutboundAuthLayer {
     type Service = OutboundAuthService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        OutboundAuthService { inner, tokens: self.tokens.clone() }
+        OutboundAuthService { inner, tokens: self.tokens.clone(), origin: self.origin.clone() }
     }
 }
 
@@ -50,6 +61,7 @@ impl<S> Layer<S> for OutboundAuthLayer {
 pub struct OutboundAuthService<S> {
     inner: S,
     tokens: OutboundTokens,
+    origin: Option<Arc<str>>,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for OutboundAuthService<S>
@@ -73,6 +85,10 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let tokens = self.tokens.clone();
+        let uri = match (&self.origin, req.uri().authority()) {
+            (Some(origin), None) => format!("{origin}{}", req.uri().path()),
+            _ => req.uri().to_string(),
+        };
         Box::pin(async move {
             let subject = req.extensions().get::<SubjectToken>().cloned();
             let token = tokens.token(subject.as_ref()).await?;
@@ -89,21 +105,34 @@ where
                 }
                 copy
             });
-            let response = inner.call(authorized(req, token.secret())?).await.map_err(Into::into)?;
-            let challenges =
-                response.headers().get_all(header::WWW_AUTHENTICATE).iter().map(HeaderValue::as_bytes);
-            let retry = tokens.should_retry(response.status().as_u16(), challenges, subject.as_ref(), &token);
+            let response = inner.call(authorized(req, &tokens, &uri, &token)?).await.map_err(Into::into)?;
+            let headers = response.headers();
+            let challenges = headers.get_all(header::WWW_AUTHENTICATE).iter().map(HeaderValue::as_bytes);
+            let nonce = headers.get("dpop-nonce").map(HeaderValue::as_bytes);
+            let status = response.status().as_u16();
+            let retry = tokens.should_retry(&uri, status, challenges, nonce, subject.as_ref(), &token);
             let Some(again) = again.filter(|_| retry) else { return Ok(response) };
             let token = tokens.token(subject.as_ref()).await?;
             std::future::poll_fn(|cx| inner.poll_ready(cx)).await.map_err(Into::into)?;
-            inner.call(authorized(again, token.secret())?).await.map_err(Into::into)
+            inner.call(authorized(again, &tokens, &uri, &token)?).await.map_err(Into::into)
         })
     }
 }
 
-fn authorized<B>(mut req: Request<B>, token: &str) -> Result<Request<B>, BoxError> {
-    let mut value = HeaderValue::try_from(format!("Bearer {token}"))?;
+/// The request with `Authorization` (and a fresh `DPoP` proof for a DPoP-bound token).
+fn authorized<B>(
+    mut req: Request<B>,
+    tokens: &OutboundTokens,
+    uri: &str,
+    token: &AccessToken,
+) -> Result<Request<B>, BoxError> {
+    let mut value = HeaderValue::try_from(token.authorization())?;
     value.set_sensitive(true);
-    req.headers_mut().insert(header::AUTHORIZATION, value);
+    let proof = tokens.proof(req.method().as_str(), uri, token)?;
+    let headers = req.headers_mut();
+    headers.insert(header::AUTHORIZATION, value);
+    if let Some(proof) = proof {
+        headers.insert("dpop", HeaderValue::try_from(proof)?);
+    }
     Ok(req)
 }

@@ -25,9 +25,9 @@
 //! Any failure of steps 2–9 is `invalid_dpop_proof` (or `use_dpop_nonce`), with a `DPoP`
 //! challenge naming the accepted algorithms.
 
-mod htu;
+pub(crate) mod htu;
 mod nonce;
-mod proof;
+pub(crate) mod proof;
 mod replay;
 
 use std::str::FromStr;
