@@ -326,6 +326,13 @@ impl Authenticator {
     }
 }
 
+impl From<Validator> for Authenticator {
+    /// [`Authenticator::new`].
+    fn from(validator: Validator) -> Self {
+        Authenticator::new(validator)
+    }
+}
+
 impl fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authenticator")

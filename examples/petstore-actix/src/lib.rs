@@ -21,7 +21,7 @@ use actix_auth::{AuthLayer, Claims, OptionalClaims, RequireScopesLayer, requires
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
-use auth_core::{DEFAULT_FORM_BODY_LIMIT, Validator};
+use auth_core::{Authenticator, DEFAULT_FORM_BODY_LIMIT, Validator};
 use futures_util::StreamExt;
 use petstore::api::{Caller, ErrorBody, Health, Inventory};
 use petstore::{NewPet, PetStore, parse_id};
@@ -40,12 +40,16 @@ struct AppState {
 /// handlers state their scopes with `#[requires_scopes]`; `POST /pets` shows the other style, a
 /// `RequireScopesLayer` middleware inside `AuthLayer` (the same 403 answer; the attribute costs less per
 /// request: an extractor rather than a boxed middleware call).
-pub fn configure(cfg: &mut web::ServiceConfig, validator: Validator, store: Arc<PetStore>) {
+pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Authenticator>, store: Arc<PetStore>) {
+    let authenticator = auth.into();
+    let validator = authenticator.validator().clone();
     // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form field
     // is refused as `invalid_request` (RFC 6750 §2: one method per request).
-    let protected = AuthLayer::new(validator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    let protected =
+        AuthLayer::from_authenticator(authenticator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
     // No token: the handler sees `None`. A bad token is still refused (401).
-    let optional = AuthLayer::new(validator.clone()).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    let optional =
+        AuthLayer::from_authenticator(authenticator).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
 
     cfg.app_data(web::Data::new(AppState { store, validator }))
         .route("/health", web::get().to(health))
@@ -71,11 +75,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, validator: Validator, store: Arc<
 /// background: `/health` answers at once, protected routes answer 503 until the keys are there.
 ///
 /// Must be called inside an actix (or tokio) runtime.
-pub fn server(listener: std::net::TcpListener, validator: Validator) -> std::io::Result<Server> {
-    petstore::spawn_warm_up(validator.clone());
+pub fn server(listener: std::net::TcpListener, auth: impl Into<Authenticator>) -> std::io::Result<Server> {
+    let authenticator = auth.into();
+    petstore::spawn_warm_up(authenticator.validator().clone());
     let store = Arc::new(PetStore::seeded());
     let server = HttpServer::new(move || {
-        App::new().configure(|cfg| configure(cfg, validator.clone(), Arc::clone(&store)))
+        App::new().configure(|cfg| configure(cfg, authenticator.clone(), Arc::clone(&store)))
     })
     .listen(listener)?
     .run();
@@ -83,8 +88,8 @@ pub fn server(listener: std::net::TcpListener, validator: Validator) -> std::io:
 }
 
 /// Serves the Petstore on `listener` until the server stops (Ctrl-C, or its handle).
-pub async fn serve(listener: std::net::TcpListener, validator: Validator) -> std::io::Result<()> {
-    server(listener, validator)?.await
+pub async fn serve(listener: std::net::TcpListener, auth: impl Into<Authenticator>) -> std::io::Result<()> {
+    server(listener, auth)?.await
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {

@@ -19,6 +19,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let listener = std::net::TcpListener::bind(settings.addr)
         .map_err(|source| StartupError::Listen { addr: settings.addr, source })?;
     println!("{}", petstore::banner::http_banner("petstore-actix", listener.local_addr()?, &auth));
-    petstore_actix::serve(listener, auth.validator.clone()).await?;
+    petstore_actix::serve(listener, auth.authenticator.clone()).await?;
     Ok(())
 }

@@ -21,7 +21,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use auth_core::Validator;
+use auth_core::{Authenticator, Validator};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -42,13 +42,15 @@ struct AppState {
 }
 
 /// The Petstore router, with a fresh store (the two seed pets).
-pub fn app(validator: Validator) -> Router {
-    app_with_store(validator, Arc::new(PetStore::seeded()))
+/// `auth` is the validator, or an [`Authenticator`] with request rules (`AUTH_PUBLIC_URL`).
+pub fn app(auth: impl Into<Authenticator>) -> Router {
+    app_with_store(auth, Arc::new(PetStore::seeded()))
 }
 
 /// The Petstore router over `store`.
-pub fn app_with_store(validator: Validator, store: Arc<PetStore>) -> Router {
-    let state = AppState { store, validator: validator.clone() };
+pub fn app_with_store(auth: impl Into<Authenticator>, store: Arc<PetStore>) -> Router {
+    let authenticator = auth.into();
+    let state = AppState { store, validator: authenticator.validator().clone() };
 
     // Every route here needs a valid token. `route_layer` (not `layer`): unknown paths still
     // answer 404, not 401. Scope layers sit inside the AuthLayer, next to their handler.
@@ -60,12 +62,14 @@ pub fn app_with_store(validator: Validator, store: Arc<PetStore>) -> Router {
         .route("/me", get(me))
         // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form
         // field is refused as `invalid_request` (RFC 6750 §2: one method per request).
-        .route_layer(AuthLayer::new(validator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT));
+        .route_layer(
+            AuthLayer::from_authenticator(authenticator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT),
+        );
 
     // No token: the handler sees `None`. A bad token is still refused (401).
-    let optional = Router::new()
-        .route("/store/inventory", get(inventory))
-        .route_layer(AuthLayer::new(validator).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT));
+    let optional = Router::new().route("/store/inventory", get(inventory)).route_layer(
+        AuthLayer::from_authenticator(authenticator).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT),
+    );
 
     Router::new()
         .route("/health", get(health))
@@ -80,18 +84,19 @@ pub fn app_with_store(validator: Validator, store: Arc<PetStore>) -> Router {
 
 /// Serves the Petstore on `listener` until the process ends. Keys load in the background:
 /// `/health` answers at once, protected routes answer 503 until the keys are there.
-pub async fn serve(listener: tokio::net::TcpListener, validator: Validator) -> std::io::Result<()> {
-    serve_with_shutdown(listener, validator, std::future::pending()).await
+pub async fn serve(listener: tokio::net::TcpListener, auth: impl Into<Authenticator>) -> std::io::Result<()> {
+    serve_with_shutdown(listener, auth, std::future::pending()).await
 }
 
 /// [`serve`], stopping gracefully when `shutdown` completes.
 pub async fn serve_with_shutdown(
     listener: tokio::net::TcpListener,
-    validator: Validator,
+    auth: impl Into<Authenticator>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    petstore::spawn_warm_up(validator.clone());
-    axum::serve(listener, app(validator)).with_graceful_shutdown(shutdown).await
+    let authenticator = auth.into();
+    petstore::spawn_warm_up(authenticator.validator().clone());
+    axum::serve(listener, app(authenticator)).with_graceful_shutdown(shutdown).await
 }
 
 async fn health(State(state): State<AppState>) -> Json<Health> {

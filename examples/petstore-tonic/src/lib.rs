@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use auth_core::{ScopeRequirement, Validator};
+use auth_core::{Authenticator, ScopeRequirement};
 use petstore::api::Caller;
 use petstore::{NewPet, PetStore};
 use tonic::metadata::MetadataValue;
@@ -131,21 +131,22 @@ impl PetStoreRpc for PetStoreService {
 /// until they do, calls fail with `UNAVAILABLE`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    validator: Validator,
+    auth: impl Into<Authenticator>,
 ) -> Result<(), tonic::transport::Error> {
-    serve_with_shutdown(listener, validator, std::future::pending()).await
+    serve_with_shutdown(listener, auth, std::future::pending()).await
 }
 
 /// [`serve`], stopping gracefully when `shutdown` completes.
 pub async fn serve_with_shutdown(
     listener: tokio::net::TcpListener,
-    validator: Validator,
+    auth: impl Into<Authenticator>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
-    petstore::spawn_warm_up(validator.clone());
+    let authenticator = auth.into();
+    petstore::spawn_warm_up(authenticator.validator().clone());
     let service = PetStoreService::new(Arc::new(PetStore::seeded()));
     tonic::transport::Server::builder()
-        .layer(AuthLayer::new(validator))
+        .layer(AuthLayer::from_authenticator(authenticator))
         .add_service(PetStoreServer::new(service))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
         .await

@@ -25,6 +25,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    petstore_tonic::serve_with_shutdown(listener, auth.validator.clone(), shutdown).await?;
+    petstore_tonic::serve_with_shutdown(listener, auth.authenticator.clone(), shutdown).await?;
     Ok(())
 }

@@ -1,14 +1,18 @@
 //! The validator built from [`Settings`], or from the built-in development issuer when no
 //! provider is configured.
 
-use auth_core::dev_issuer::DevIssuer;
+use std::sync::Arc;
+
+use auth_core::checks::dpop::DpopNonces;
+use auth_core::dev_issuer::{DevIssuer, DpopKey};
 use auth_core::{
-    Algorithm, ConfigError, DEFAULT_TOKEN_CACHE_BYTES, DEFAULT_TOKEN_CACHE_ENTRIES, IssuerConfig, KeySource,
-    TokenCacheOptions, Validator,
+    Algorithm, Authenticator, ConfigError, DEFAULT_TOKEN_CACHE_BYTES, DEFAULT_TOKEN_CACHE_ENTRIES,
+    DpopOptions, IssuerConfig, KeySource, TokenCacheOptions, Validator,
 };
 
 use crate::settings::{
-    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_TOKEN_CACHE, Settings,
+    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP_NONCE_KEY, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PUBLIC_URL,
+    AUTH_TOKEN_CACHE, Settings,
 };
 
 /// The realm named in `WWW-Authenticate` challenges.
@@ -49,6 +53,10 @@ pub struct DevAccess {
     pub token: String,
     /// A token with scopes `pets:read pets:write admin`.
     pub admin_token: String,
+    /// A client DPoP key (ES256)...
+    pub dpop_key: Arc<DpopKey>,
+    /// ...and a token with scopes `pets:read pets:write` bound to it (`cnf.jkt`).
+    pub dpop_token: String,
 }
 
 /// The validator, and the development issuer when one is used.
@@ -56,6 +64,8 @@ pub struct DevAccess {
 pub struct Auth {
     /// Validates every request's token.
     pub validator: Validator,
+    /// The validator with the request rules (`AUTH_PUBLIC_URL`): what the layers are built from.
+    pub authenticator: Authenticator,
     /// Present when no provider is configured.
     pub dev: Option<DevAccess>,
 }
@@ -67,14 +77,27 @@ impl Auth {
     /// No key is fetched here: call [`spawn_warm_up`] once the server listens.
     pub async fn from_settings(settings: &Settings) -> Result<Auth, StartupError> {
         if !settings.uses_dev_issuer() {
-            return Ok(Auth { validator: build_validator(settings)?, dev: None });
+            let validator = build_validator(settings)?;
+            let authenticator = authenticator(settings, &validator)?;
+            return Ok(Auth { validator, authenticator, dev: None });
         }
         let alg = dev_algorithm(settings)?;
         let issuer = DevIssuer::start(alg).await.map_err(StartupError::DevIssuer)?;
         let validator = validator_for(settings, IssuerConfig::jwks_url(issuer.issuer(), issuer.jwks_uri()))?;
         let mint = |scope: &str| issuer.token().audience(settings.audience.clone()).scope(scope).sign();
         let (token, admin_token) = (mint(USER_SCOPES), mint(ADMIN_SCOPES));
-        Ok(Auth { validator, dev: Some(DevAccess { issuer, token, admin_token }) })
+        let dpop_key = Arc::new(
+            DpopKey::generate(Algorithm::ES256)
+                .map_err(|e| StartupError::DevIssuer(std::io::Error::other(e)))?,
+        );
+        let dpop_token =
+            issuer.token().audience(settings.audience.clone()).scope(USER_SCOPES).bound_to(&dpop_key).sign();
+        let authenticator = authenticator(settings, &validator)?;
+        Ok(Auth {
+            validator,
+            authenticator,
+            dev: Some(DevAccess { issuer, token, admin_token, dpop_key, dpop_token }),
+        })
     }
 }
 
@@ -96,12 +119,36 @@ pub fn build_validator(settings: &Settings) -> Result<Validator, ConfigError> {
     validator_for(settings, issuer)
 }
 
+/// The validator and the request rules: `AUTH_PUBLIC_URL` as the target DPoP proofs name.
+fn authenticator(settings: &Settings, validator: &Validator) -> Result<Authenticator, ConfigError> {
+    let authenticator = Authenticator::new(validator.clone());
+    match &settings.public_url {
+        Some(url) => authenticator.public_base_url(url).map_err(|e| e.for_setting(AUTH_PUBLIC_URL)),
+        None => Ok(authenticator),
+    }
+}
+
+/// `AUTH_DPOP`, `AUTH_DPOP_NONCE` and `AUTH_DPOP_NONCE_KEY` as DPoP options. A key without
+/// `AUTH_DPOP_NONCE=1` is kept for when nonces are turned on: it turns nothing on by itself.
+fn dpop_options(settings: &Settings) -> Result<DpopOptions, ConfigError> {
+    let mut options = DpopOptions::new(settings.dpop);
+    if settings.dpop_nonce {
+        let nonces = match &settings.dpop_nonce_key {
+            Some(key) => DpopNonces::from_base64url(key).map_err(|e| e.for_setting(AUTH_DPOP_NONCE_KEY))?,
+            None => DpopNonces::random()?,
+        };
+        options = options.nonces(nonces);
+    }
+    Ok(options)
+}
+
 fn validator_for(settings: &Settings, issuer: IssuerConfig) -> Result<Validator, ConfigError> {
     let mut builder = Validator::builder()
         .issuer(issuer)
         .audience(settings.audience.clone())
         .profile(settings.profile)
-        .realm(REALM);
+        .realm(REALM)
+        .dpop(dpop_options(settings)?);
     if let Some(algorithms) = &settings.algorithms {
         builder = builder.algorithms(algorithms.iter().copied());
     }

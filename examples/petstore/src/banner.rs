@@ -32,10 +32,25 @@ pub fn curl_commands(listen: SocketAddr) -> Vec<String> {
     ]
 }
 
+/// The DPoP request of the HTTP banner, with the client that ships with the examples: a fresh
+/// proof for `GET /pets` with `DPOP_TOKEN` (bound to `DPOP_KEY`).
+pub fn dpop_command(listen: SocketAddr) -> String {
+    format!(
+        "cargo run -q -p petstore --bin dpop-request -- --key \"$DPOP_KEY\" --token \"$DPOP_TOKEN\" GET http://{}/pets",
+        client_addr(listen)
+    )
+}
+
 /// The banner for the HTTP binaries.
 pub fn http_banner(name: &str, listen: SocketAddr, auth: &Auth) -> String {
     let url = format!("http://{}", client_addr(listen));
-    banner(name, &url, auth, "expect 200, 200, 201, 403 (no admin scope), 204, 200", &curl_commands(listen))
+    let mut commands = curl_commands(listen);
+    if auth.dev.is_some() {
+        commands
+            .push("# DPOP_TOKEN is bound to DPOP_KEY: a fresh proof per request (expect 200):".to_owned());
+        commands.push(dpop_command(listen));
+    }
+    banner(name, &url, auth, "expect 200, 200, 201, 403 (no admin scope), 204, 200", &commands)
 }
 
 /// A banner: the service, its token source, then a block of lines that work pasted into a
@@ -56,6 +71,8 @@ pub fn banner(name: &str, url: &str, auth: &Auth, expect: &str, commands: &[Stri
             let _ = writeln!(out, "Paste into a shell ({expect}):\n");
             let _ = writeln!(out, "TOKEN={}", dev.token);
             let _ = writeln!(out, "ADMIN_TOKEN={}", dev.admin_token);
+            let _ = writeln!(out, "DPOP_KEY={}", dev.dpop_key.to_base64url());
+            let _ = writeln!(out, "DPOP_TOKEN={}", dev.dpop_token);
         }
         None => {
             let _ = writeln!(

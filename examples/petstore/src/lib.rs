@@ -3,11 +3,13 @@
 //! the same JSON:
 //!
 //! - [`Settings`]: `PETSTORE_ADDR`, `AUTH_ISSUER`, `AUTH_JWKS_URL`, `AUTH_AUDIENCE`,
-//!   `AUTH_ALGORITHMS`, `AUTH_PROFILE`, `AUTH_TOKEN_CACHE`, each checked at startup;
+//!   `AUTH_ALGORITHMS`, `AUTH_PROFILE`, `AUTH_TOKEN_CACHE`, `AUTH_DPOP`, `AUTH_DPOP_NONCE`,
+//!   `AUTH_DPOP_NONCE_KEY`, `AUTH_PUBLIC_URL`, each checked at startup;
 //! - [`Auth::from_settings`]: the validator (realm `petstore`), with a built-in development
 //!   issuer and ready tokens when no provider is configured; [`spawn_warm_up`] loads keys in the
 //!   background so a provider that is down never stops startup;
-//! - [`banner`]: what to paste into a shell to try the service;
+//! - [`banner`]: what to paste into a shell to try the service, and [`dpop_client`], the
+//!   DPoP client the banner's `dpop-request` command runs;
 //! - [`PetStore`] and the [`api`] shapes.
 //!
 //! ```no_run
@@ -25,6 +27,7 @@
 pub mod api;
 mod auth;
 pub mod banner;
+pub mod dpop_client;
 mod settings;
 mod store;
 
@@ -32,8 +35,9 @@ pub use auth::{
     ADMIN_SCOPES, Auth, DevAccess, REALM, StartupError, USER_SCOPES, build_validator, spawn_warm_up,
 };
 pub use settings::{
-    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PROFILE, AUTH_TOKEN_CACHE, DEFAULT_ADDR,
-    DEFAULT_AUDIENCE, PETSTORE_ADDR, Settings, VARIABLES,
+    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP, AUTH_DPOP_NONCE, AUTH_DPOP_NONCE_KEY, AUTH_ISSUER,
+    AUTH_JWKS_URL, AUTH_PROFILE, AUTH_PUBLIC_URL, AUTH_TOKEN_CACHE, DEFAULT_ADDR, DEFAULT_AUDIENCE,
+    PETSTORE_ADDR, Settings, VARIABLES,
 };
 pub use store::{NewPet, Pet, PetStatus, PetStore, parse_id};
 

@@ -2,7 +2,8 @@
 
 use std::net::SocketAddr;
 
-use auth_core::{Algorithm, ConfigError, Profile};
+use auth_core::checks::dpop::DpopNonces;
+use auth_core::{Algorithm, ConfigError, DpopMode, Profile};
 
 /// `PETSTORE_ADDR`: where the API listens. Default `127.0.0.1:8080`.
 pub const PETSTORE_ADDR: &str = "PETSTORE_ADDR";
@@ -18,9 +19,19 @@ pub const AUTH_ALGORITHMS: &str = "AUTH_ALGORITHMS";
 pub const AUTH_PROFILE: &str = "AUTH_PROFILE";
 /// `AUTH_TOKEN_CACHE`: verified-token cache size in entries; `0` turns it off.
 pub const AUTH_TOKEN_CACHE: &str = "AUTH_TOKEN_CACHE";
+/// `AUTH_DPOP`: `off`, `allowed` (default) or `required` (RFC 9449 DPoP-bound tokens).
+pub const AUTH_DPOP: &str = "AUTH_DPOP";
+/// `AUTH_DPOP_NONCE`: `1` to require server nonces in DPoP proofs; `0` (default) not.
+pub const AUTH_DPOP_NONCE: &str = "AUTH_DPOP_NONCE";
+/// `AUTH_DPOP_NONCE_KEY`: the nonce key instances share (base64url, at least 32 bytes); default a
+/// random key per process.
+pub const AUTH_DPOP_NONCE_KEY: &str = "AUTH_DPOP_NONCE_KEY";
+/// `AUTH_PUBLIC_URL`: the URL clients address this service by (`scheme://host[:port][/prefix]`),
+/// behind a proxy: a DPoP proof's `htu` must be it followed by the request path.
+pub const AUTH_PUBLIC_URL: &str = "AUTH_PUBLIC_URL";
 
 /// Every variable [`Settings::from_env`] reads.
-pub const VARIABLES: [&str; 7] = [
+pub const VARIABLES: [&str; 11] = [
     PETSTORE_ADDR,
     AUTH_ISSUER,
     AUTH_JWKS_URL,
@@ -28,6 +39,10 @@ pub const VARIABLES: [&str; 7] = [
     AUTH_ALGORITHMS,
     AUTH_PROFILE,
     AUTH_TOKEN_CACHE,
+    AUTH_DPOP,
+    AUTH_DPOP_NONCE,
+    AUTH_DPOP_NONCE_KEY,
+    AUTH_PUBLIC_URL,
 ];
 
 /// The default listen address.
@@ -69,6 +84,14 @@ pub struct Settings {
     pub profile: Profile,
     /// Verified-token cache entries (`AUTH_TOKEN_CACHE`); `None` when unset, `Some(0)` for off.
     pub token_cache: Option<usize>,
+    /// DPoP mode (`AUTH_DPOP`).
+    pub dpop: DpopMode,
+    /// Server nonces required in DPoP proofs (`AUTH_DPOP_NONCE=1`).
+    pub dpop_nonce: bool,
+    /// The shared nonce key, base64url (`AUTH_DPOP_NONCE_KEY`).
+    pub dpop_nonce_key: Option<String>,
+    /// The external base URL (`AUTH_PUBLIC_URL`).
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -81,6 +104,10 @@ impl Default for Settings {
             algorithms: None,
             profile: Profile::Rfc9068,
             token_cache: None,
+            dpop: DpopMode::Allowed,
+            dpop_nonce: false,
+            dpop_nonce_key: None,
+            public_url: None,
         }
     }
 }
@@ -126,6 +153,27 @@ impl Settings {
                     format!("`{entries}` is not a number of entries (0 turns it off)"),
                 )
             })?);
+        }
+        if let Some(mode) = get(AUTH_DPOP) {
+            settings.dpop = mode.parse().map_err(|e: String| ConfigError::new(AUTH_DPOP, e))?;
+        }
+        if let Some(flag) = get(AUTH_DPOP_NONCE) {
+            settings.dpop_nonce = match flag.as_str() {
+                "1" => true,
+                "0" => false,
+                other => return Err(ConfigError::new(AUTH_DPOP_NONCE, format!("`{other}` is not 0 or 1"))),
+            };
+        }
+        if let Some(key) = get(AUTH_DPOP_NONCE_KEY) {
+            // Checked now, so a bad key stops startup naming its variable.
+            DpopNonces::from_base64url(&key).map_err(|e| e.for_setting(AUTH_DPOP_NONCE_KEY))?;
+            settings.dpop_nonce_key = Some(key);
+        }
+        if let Some(url) = get(AUTH_PUBLIC_URL) {
+            auth_core::TargetRules::default()
+                .public_base_url(&url)
+                .map_err(|e| e.for_setting(AUTH_PUBLIC_URL))?;
+            settings.public_url = Some(url);
         }
         Ok(settings)
     }
@@ -180,8 +228,15 @@ mod tests {
             (AUTH_ALGORITHMS, "rs256, ES256,"),
             (AUTH_PROFILE, "generic"),
             (AUTH_TOKEN_CACHE, "0"),
+            (AUTH_DPOP, "required"),
+            (AUTH_DPOP_NONCE, "1"),
+            (AUTH_DPOP_NONCE_KEY, "c2VjcmV0LXNoYXJlZC1ieS1ldmVyeS1pbnN0YW5jZS0wMTIzNDU2Nzg5"),
+            (AUTH_PUBLIC_URL, "https://pets.example.com/api"),
         ])
         .unwrap();
+        assert_eq!((s.dpop, s.dpop_nonce), (DpopMode::Required, true));
+        assert!(s.dpop_nonce_key.is_some());
+        assert_eq!(s.public_url.as_deref(), Some("https://pets.example.com/api"));
         assert_eq!(s.addr.port(), 9000);
         assert_eq!(s.issuer.as_deref(), Some("https://idp.example.com"));
         assert_eq!(s.jwks_url.as_deref(), Some("https://idp.example.com/keys"));
@@ -208,6 +263,12 @@ mod tests {
             (AUTH_PROFILE, "foo"),
             (AUTH_TOKEN_CACHE, "-1"),
             (AUTH_TOKEN_CACHE, "lots"),
+            (AUTH_DPOP, "on"),
+            (AUTH_DPOP_NONCE, "yes"),
+            (AUTH_DPOP_NONCE_KEY, "c2hvcnQ"),
+            (AUTH_DPOP_NONCE_KEY, "not base64!"),
+            (AUTH_PUBLIC_URL, "/relative"),
+            (AUTH_PUBLIC_URL, "https://api.example.com/#frag"),
         ] {
             let err = parse(&[(name, value)]).unwrap_err();
             assert_eq!(err.setting(), name, "{value}");

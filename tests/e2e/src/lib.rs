@@ -32,6 +32,8 @@ pub struct Petstore {
     pub addr: SocketAddr,
     /// Ready tokens when no provider was configured.
     pub dev: Option<petstore::DevAccess>,
+    /// What the binary built at startup (the banner is printed from it).
+    pub auth: petstore::Auth,
     _server: Server,
 }
 
@@ -59,7 +61,7 @@ impl Drop for Server {
 }
 
 /// Runs `petstore-actix` on `listener` in a new actix system on its own thread.
-fn start_actix(listener: std::net::TcpListener, validator: auth_core::Validator) -> Server {
+fn start_actix(listener: std::net::TcpListener, validator: auth_core::Authenticator) -> Server {
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -89,7 +91,7 @@ pub async fn start(implementation: Implementation, vars: &[(&str, &str)]) -> Pet
     let settings = settings(vars).expect("valid settings");
     let auth = petstore::Auth::from_settings(&settings).await.expect("startup");
     let (listener, addr) = listener().await;
-    let validator = auth.validator.clone();
+    let validator = auth.authenticator.clone();
     let server = match implementation {
         Implementation::Axum => Server::Task(tokio::spawn(async move {
             petstore_axum::serve(listener, validator).await.unwrap();
@@ -100,7 +102,7 @@ pub async fn start(implementation: Implementation, vars: &[(&str, &str)]) -> Pet
             start_actix(listener, validator)
         }
     };
-    Petstore { base: format!("http://{addr}"), addr, dev: auth.dev, _server: server }
+    Petstore { base: format!("http://{addr}"), addr, dev: auth.dev.clone(), auth, _server: server }
 }
 
 /// Starts `petstore-tonic` with the environment `vars`; returns its address.
@@ -110,7 +112,7 @@ pub async fn start_grpc(
     let settings = settings(vars).expect("valid settings");
     let auth = petstore::Auth::from_settings(&settings).await.expect("startup");
     let (listener, addr) = listener().await;
-    let validator = auth.validator.clone();
+    let validator = auth.authenticator.clone();
     let server = tokio::spawn(async move {
         petstore_tonic::serve(listener, validator).await.unwrap();
     });

@@ -370,6 +370,8 @@ async fn observe(store: &Petstore, probe: &Probe) -> Observed {
 fn probes(issuer: &DevIssuer) -> Vec<Probe> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let all_scopes = issuer.token().scope("pets:read pets:write admin").sign();
+    let dpop_key = auth_core::dev_issuer::DpopKey::generate(auth_core::Algorithm::ES256).unwrap();
+    let bound = issuer.token().scope("pets:read pets:write admin").bound_to(&dpop_key).sign();
     let credentials: Vec<(&str, Vec<String>, Option<String>)> = vec![
         ("no token", vec![], None),
         ("valid", vec![bearer(&all_scopes)], None),
@@ -395,8 +397,11 @@ fn probes(issuer: &DevIssuer) -> Vec<Probe> {
         ("header+query", vec![bearer(&all_scopes)], Some(format!("access_token={all_scopes}"))),
         ("header+form", vec![bearer(&all_scopes)], None),
         ("two authorization fields", vec![bearer(&all_scopes), bearer(&all_scopes)], None),
-        // No DPoP configured: that scheme is no credentials, as any other.
-        ("dpop scheme", vec![format!("DPoP {all_scopes}")], None),
+        // DPoP is allowed by default: an unbound token with that scheme is invalid_token, a bound
+        // one needs its proof, and a bound one as a bearer token is refused.
+        ("dpop scheme, unbound token", vec![format!("DPoP {all_scopes}")], None),
+        ("dpop scheme, no proof", vec![format!("DPoP {bound}")], None),
+        ("bound token as bearer", vec![bearer(&bound)], None),
     ];
     let routes = [
         (Method::GET, "/health"),

@@ -3,6 +3,7 @@
 //! OpenID provider.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod dpop;
 mod grpc;
 mod http;
 mod interop;
