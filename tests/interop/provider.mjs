@@ -69,19 +69,35 @@ const CLIENT_ALG = {
 // bound token; without one they get plain Bearer tokens.)
 const DPOP_BOUND = new Set(['dpop-client']);
 
-const clients = Object.keys(CLIENT_ALG).map((client_id) => ({
-  client_id,
-  client_secret: 'secret', // test only
-  grant_types: ['client_credentials'],
-  response_types: [],
-  redirect_uris: [],
-  token_endpoint_auth_method: 'client_secret_post',
-  ...(DPOP_BOUND.has(client_id) ? { dpop_bound_access_tokens: true } : undefined),
-}));
+const clients = [
+  ...Object.keys(CLIENT_ALG).map((client_id) => ({
+    client_id,
+    client_secret: 'secret', // test only
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_post',
+    ...(DPOP_BOUND.has(client_id) ? { dpop_bound_access_tokens: true } : undefined),
+  })),
+  // The resource server's own client: it introspects opaque tokens (RFC 7662) with
+  // client_secret_basic, as the Petstore does.
+  {
+    client_id: 'petstore-resource',
+    client_secret: 'resource-secret', // test only
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
+];
 
+// `opaque`: access tokens for it are opaque (random text), checked at the introspection
+// endpoint; the others are JWTs.
 const RESOURCE_SERVERS = {
   'urn:petstore': { audience: 'petstore', scope: 'pets:read pets:write admin' },
   'urn:other': { audience: 'other-api', scope: 'pets:read pets:write admin' },
+  'urn:petstore-opaque': { audience: 'petstore', scope: 'pets:read pets:write admin', opaque: true },
+  'urn:other-opaque': { audience: 'other-api', scope: 'pets:read pets:write admin', opaque: true },
 };
 const DEFAULT_RESOURCE = 'urn:petstore';
 
@@ -105,8 +121,9 @@ function makeProvider(issuer) {
       // provider issues no DPoP nonces (proofs are checked by iat window + jti replay).
       dPoP: { enabled: true },
       clientCredentials: { enabled: true },
-      introspection: { enabled: false },
-      revocation: { enabled: false },
+      // RFC 7662 at /token/introspection (named in discovery), RFC 7009 at /token/revocation.
+      introspection: { enabled: true },
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         // A request without `resource` gets the petstore resource server.
@@ -114,6 +131,9 @@ function makeProvider(issuer) {
         getResourceServerInfo: async (_ctx, resourceIndicator, client) => {
           const rs = RESOURCE_SERVERS[resourceIndicator];
           if (!rs) throw new errors.InvalidTarget(`unknown resource ${resourceIndicator}`);
+          if (rs.opaque) {
+            return { scope: rs.scope, audience: rs.audience, accessTokenTTL: 3600, accessTokenFormat: 'opaque' };
+          }
           const alg = CLIENT_ALG[client.clientId] ?? 'RS256';
           return {
             scope: rs.scope,

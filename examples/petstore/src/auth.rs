@@ -7,12 +7,13 @@ use auth_core::checks::dpop::DpopNonces;
 use auth_core::dev_issuer::{DevIssuer, DpopKey};
 use auth_core::{
     Algorithm, Authenticator, ConfigError, DEFAULT_TOKEN_CACHE_BYTES, DEFAULT_TOKEN_CACHE_ENTRIES,
-    DpopOptions, IssuerConfig, KeySource, TokenCacheOptions, Validator,
+    DpopOptions, IntrospectionOptions, IssuerConfig, KeySource, TokenCacheOptions, Validator,
 };
 
 use crate::settings::{
-    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP_NONCE_KEY, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PUBLIC_URL,
-    AUTH_TOKEN_CACHE, Settings,
+    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP_NONCE_KEY, AUTH_INTROSPECTION_CLIENT_ID,
+    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PUBLIC_URL, AUTH_TOKEN_CACHE, Introspection,
+    Settings,
 };
 
 /// The realm named in `WWW-Authenticate` challenges.
@@ -44,7 +45,7 @@ pub enum StartupError {
     },
 }
 
-/// The built-in development issuer and two tokens it minted.
+/// The built-in development issuer and the tokens it minted.
 #[derive(Debug, Clone)]
 pub struct DevAccess {
     /// The running issuer (it stops when the last clone is dropped: keep this alive).
@@ -57,6 +58,9 @@ pub struct DevAccess {
     pub dpop_key: Arc<DpopKey>,
     /// ...and a token with scopes `pets:read pets:write` bound to it (`cnf.jkt`).
     pub dpop_token: String,
+    /// An opaque token with scopes `pets:read pets:write`, checked by introspection at the
+    /// development issuer.
+    pub opaque_token: String,
 }
 
 /// The validator, and the development issuer when one is used.
@@ -72,7 +76,8 @@ pub struct Auth {
 
 impl Auth {
     /// Builds the validator from `settings`. With neither `AUTH_ISSUER` nor `AUTH_JWKS_URL`,
-    /// starts a [`DevIssuer`] on `127.0.0.1` (a free port), trusts it, and mints two tokens.
+    /// starts a [`DevIssuer`] on `127.0.0.1` (a free port), trusts it (its JWTs, and its opaque
+    /// tokens by introspection), and mints ready tokens.
     ///
     /// No key is fetched here: call [`spawn_warm_up`] once the server listens.
     pub async fn from_settings(settings: &Settings) -> Result<Auth, StartupError> {
@@ -83,7 +88,17 @@ impl Auth {
         }
         let alg = dev_algorithm(settings)?;
         let issuer = DevIssuer::start(alg).await.map_err(StartupError::DevIssuer)?;
-        let validator = validator_for(settings, IssuerConfig::jwks_url(issuer.issuer(), issuer.jwks_uri()))?;
+        let (client_id, client_secret) = issuer.introspection_client();
+        let introspection = Introspection {
+            url: Some(issuer.introspection_endpoint()),
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+        };
+        let validator = validator_for(
+            settings,
+            IssuerConfig::jwks_url(issuer.issuer(), issuer.jwks_uri()),
+            Some(&introspection),
+        )?;
         let mint = |scope: &str| issuer.token().audience(settings.audience.clone()).scope(scope).sign();
         let (token, admin_token) = (mint(USER_SCOPES), mint(ADMIN_SCOPES));
         let dpop_key = Arc::new(
@@ -92,11 +107,12 @@ impl Auth {
         );
         let dpop_token =
             issuer.token().audience(settings.audience.clone()).scope(USER_SCOPES).bound_to(&dpop_key).sign();
+        let opaque_token = issuer.token().audience(settings.audience.clone()).scope(USER_SCOPES).opaque();
         let authenticator = authenticator(settings, &validator)?;
         Ok(Auth {
             validator,
             authenticator,
-            dev: Some(DevAccess { issuer, token, admin_token, dpop_key, dpop_token }),
+            dev: Some(DevAccess { issuer, token, admin_token, dpop_key, dpop_token, opaque_token }),
         })
     }
 }
@@ -116,7 +132,7 @@ pub fn build_validator(settings: &Settings) -> Result<Validator, ConfigError> {
             ));
         }
     };
-    validator_for(settings, issuer)
+    validator_for(settings, issuer, settings.introspection.as_ref())
 }
 
 /// The validator and the request rules: `AUTH_PUBLIC_URL` as the target DPoP proofs name.
@@ -142,7 +158,11 @@ fn dpop_options(settings: &Settings) -> Result<DpopOptions, ConfigError> {
     Ok(options)
 }
 
-fn validator_for(settings: &Settings, issuer: IssuerConfig) -> Result<Validator, ConfigError> {
+fn validator_for(
+    settings: &Settings,
+    issuer: IssuerConfig,
+    introspection: Option<&Introspection>,
+) -> Result<Validator, ConfigError> {
     let mut builder = Validator::builder()
         .issuer(issuer)
         .audience(settings.audience.clone())
@@ -159,6 +179,16 @@ fn validator_for(settings: &Settings, issuer: IssuerConfig) -> Result<Validator,
             TokenCacheOptions::default().max_entries(entries).max_bytes(entries.saturating_mul(per_entry));
         builder = builder.token_cache(options);
     }
+    if let Some(client) = introspection {
+        let mut options = IntrospectionOptions::new(client.client_id.clone(), client.client_secret.clone());
+        if let Some(url) = &client.url {
+            options = options.endpoint(url.clone());
+        }
+        if let Some(ttl) = settings.introspection_cache_ttl {
+            options = options.cache_ttl(ttl);
+        }
+        builder = builder.introspection(options);
+    }
     builder.build().map_err(name_variable)
 }
 
@@ -170,6 +200,8 @@ fn name_variable(error: ConfigError) -> ConfigError {
         "algorithms" => AUTH_ALGORITHMS,
         "audience" => AUTH_AUDIENCE,
         "token_cache.max_bytes" => AUTH_TOKEN_CACHE,
+        "introspection.endpoint" => AUTH_INTROSPECTION_URL,
+        "introspection.client_id" => AUTH_INTROSPECTION_CLIENT_ID,
         _ => return error,
     };
     error.for_setting(variable)

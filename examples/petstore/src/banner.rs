@@ -49,6 +49,8 @@ pub fn http_banner(name: &str, listen: SocketAddr, auth: &Auth) -> String {
         commands
             .push("# DPOP_TOKEN is bound to DPOP_KEY: a fresh proof per request (expect 200):".to_owned());
         commands.push(dpop_command(listen));
+        commands.push("# OPAQUE_TOKEN is checked by introspection at the issuer (expect 200):".to_owned());
+        commands.push(format!("curl -i -H \"Authorization: Bearer $OPAQUE_TOKEN\" {url}/me"));
     }
     banner(name, &url, auth, "expect 200, 200, 201, 403 (no admin scope), 204, 200", &commands)
 }
@@ -73,6 +75,7 @@ pub fn banner(name: &str, url: &str, auth: &Auth, expect: &str, commands: &[Stri
             let _ = writeln!(out, "ADMIN_TOKEN={}", dev.admin_token);
             let _ = writeln!(out, "DPOP_KEY={}", dev.dpop_key.to_base64url());
             let _ = writeln!(out, "DPOP_TOKEN={}", dev.dpop_token);
+            let _ = writeln!(out, "OPAQUE_TOKEN={}", dev.opaque_token);
         }
         None => {
             let _ = writeln!(

@@ -4,7 +4,7 @@
 //!
 //! - [`Settings`]: `PETSTORE_ADDR`, `AUTH_ISSUER`, `AUTH_JWKS_URL`, `AUTH_AUDIENCE`,
 //!   `AUTH_ALGORITHMS`, `AUTH_PROFILE`, `AUTH_TOKEN_CACHE`, `AUTH_DPOP`, `AUTH_DPOP_NONCE`,
-//!   `AUTH_DPOP_NONCE_KEY`, `AUTH_PUBLIC_URL`, each checked at startup;
+//!   `AUTH_DPOP_NONCE_KEY`, `AUTH_PUBLIC_URL`, `AUTH_INTROSPECTION_*`, each checked at startup;
 //! - [`Auth::from_settings`]: the validator (realm `petstore`), with a built-in development
 //!   issuer and ready tokens when no provider is configured; [`spawn_warm_up`] loads keys in the
 //!   background so a provider that is down never stops startup;
@@ -35,9 +35,10 @@ pub use auth::{
     ADMIN_SCOPES, Auth, DevAccess, REALM, StartupError, USER_SCOPES, build_validator, spawn_warm_up,
 };
 pub use settings::{
-    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP, AUTH_DPOP_NONCE, AUTH_DPOP_NONCE_KEY, AUTH_ISSUER,
-    AUTH_JWKS_URL, AUTH_PROFILE, AUTH_PUBLIC_URL, AUTH_TOKEN_CACHE, DEFAULT_ADDR, DEFAULT_AUDIENCE,
-    PETSTORE_ADDR, Settings, VARIABLES,
+    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP, AUTH_DPOP_NONCE, AUTH_DPOP_NONCE_KEY,
+    AUTH_INTROSPECTION_CACHE_TTL, AUTH_INTROSPECTION_CLIENT_ID, AUTH_INTROSPECTION_CLIENT_SECRET,
+    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PROFILE, AUTH_PUBLIC_URL, AUTH_TOKEN_CACHE,
+    DEFAULT_ADDR, DEFAULT_AUDIENCE, Introspection, PETSTORE_ADDR, Settings, VARIABLES,
 };
 pub use store::{NewPet, Pet, PetStatus, PetStore, parse_id};
 

@@ -1,6 +1,7 @@
 //! The Petstore's settings, read from environment variables, every one checked at startup.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use auth_core::checks::dpop::DpopNonces;
 use auth_core::{Algorithm, ConfigError, DpopMode, Profile};
@@ -29,9 +30,20 @@ pub const AUTH_DPOP_NONCE_KEY: &str = "AUTH_DPOP_NONCE_KEY";
 /// `AUTH_PUBLIC_URL`: the URL clients address this service by (`scheme://host[:port][/prefix]`),
 /// behind a proxy: a DPoP proof's `htu` must be it followed by the request path.
 pub const AUTH_PUBLIC_URL: &str = "AUTH_PUBLIC_URL";
+/// `AUTH_INTROSPECTION_URL`: the provider's introspection endpoint (RFC 7662), for opaque tokens;
+/// when unset and `AUTH_INTROSPECTION_CLIENT_ID` is set, taken from `AUTH_ISSUER`'s discovery.
+pub const AUTH_INTROSPECTION_URL: &str = "AUTH_INTROSPECTION_URL";
+/// `AUTH_INTROSPECTION_CLIENT_ID`: the client the Petstore introspects as; setting it turns
+/// introspection on.
+pub const AUTH_INTROSPECTION_CLIENT_ID: &str = "AUTH_INTROSPECTION_CLIENT_ID";
+/// `AUTH_INTROSPECTION_CLIENT_SECRET`: that client's secret (sent as `client_secret_basic`).
+pub const AUTH_INTROSPECTION_CLIENT_SECRET: &str = "AUTH_INTROSPECTION_CLIENT_SECRET";
+/// `AUTH_INTROSPECTION_CACHE_TTL`: seconds an active answer may be reused (never past the token's
+/// `exp`); default 300, `0` asks the provider on every request.
+pub const AUTH_INTROSPECTION_CACHE_TTL: &str = "AUTH_INTROSPECTION_CACHE_TTL";
 
 /// Every variable [`Settings::from_env`] reads.
-pub const VARIABLES: [&str; 11] = [
+pub const VARIABLES: [&str; 15] = [
     PETSTORE_ADDR,
     AUTH_ISSUER,
     AUTH_JWKS_URL,
@@ -43,6 +55,10 @@ pub const VARIABLES: [&str; 11] = [
     AUTH_DPOP_NONCE,
     AUTH_DPOP_NONCE_KEY,
     AUTH_PUBLIC_URL,
+    AUTH_INTROSPECTION_URL,
+    AUTH_INTROSPECTION_CLIENT_ID,
+    AUTH_INTROSPECTION_CLIENT_SECRET,
+    AUTH_INTROSPECTION_CACHE_TTL,
 ];
 
 /// The default listen address.
@@ -92,6 +108,33 @@ pub struct Settings {
     pub dpop_nonce_key: Option<String>,
     /// The external base URL (`AUTH_PUBLIC_URL`).
     pub public_url: Option<String>,
+    /// Introspection of opaque tokens (`AUTH_INTROSPECTION_*`), when a client is configured.
+    pub introspection: Option<Introspection>,
+    /// How long an active introspection answer is reused (`AUTH_INTROSPECTION_CACHE_TTL`);
+    /// `None` for the default (300 s).
+    pub introspection_cache_ttl: Option<Duration>,
+}
+
+/// The introspection client (`AUTH_INTROSPECTION_CLIENT_ID`, `AUTH_INTROSPECTION_CLIENT_SECRET`)
+/// and endpoint (`AUTH_INTROSPECTION_URL`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Introspection {
+    /// The endpoint; `None` for the one `AUTH_ISSUER`'s discovery names.
+    pub url: Option<String>,
+    /// The client id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for Introspection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Introspection")
+            .field("url", &self.url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Default for Settings {
@@ -108,6 +151,8 @@ impl Default for Settings {
             dpop_nonce: false,
             dpop_nonce_key: None,
             public_url: None,
+            introspection: None,
+            introspection_cache_ttl: None,
         }
     }
 }
@@ -175,12 +220,51 @@ impl Settings {
                 .map_err(|e| e.for_setting(AUTH_PUBLIC_URL))?;
             settings.public_url = Some(url);
         }
+        settings.introspection = introspection(&get)?;
+        if let Some(secs) = get(AUTH_INTROSPECTION_CACHE_TTL) {
+            let secs: u64 = secs.parse().map_err(|_| {
+                ConfigError::new(AUTH_INTROSPECTION_CACHE_TTL, format!("`{secs}` is not a number of seconds"))
+            })?;
+            settings.introspection_cache_ttl = Some(Duration::from_secs(secs));
+        }
+        if settings.introspection.is_some() && settings.uses_dev_issuer() {
+            return Err(ConfigError::new(
+                AUTH_INTROSPECTION_CLIENT_ID,
+                "needs AUTH_ISSUER: the development issuer answers introspection with a client of its own",
+            ));
+        }
         Ok(settings)
     }
 
     /// Whether no provider is configured, so the built-in development issuer is used.
     pub fn uses_dev_issuer(&self) -> bool {
         self.issuer.is_none() && self.jwks_url.is_none()
+    }
+}
+
+/// `AUTH_INTROSPECTION_URL`, `_CLIENT_ID` and `_CLIENT_SECRET`: none, or a client id and secret
+/// (with or without the URL).
+fn introspection(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Introspection>, ConfigError> {
+    let (url, id, secret) = (
+        get(AUTH_INTROSPECTION_URL),
+        get(AUTH_INTROSPECTION_CLIENT_ID),
+        get(AUTH_INTROSPECTION_CLIENT_SECRET),
+    );
+    match (id, secret) {
+        (Some(client_id), Some(client_secret)) => Ok(Some(Introspection { url, client_id, client_secret })),
+        (Some(_), None) => Err(ConfigError::new(
+            AUTH_INTROSPECTION_CLIENT_SECRET,
+            "must be set with AUTH_INTROSPECTION_CLIENT_ID",
+        )),
+        (None, Some(_)) => Err(ConfigError::new(
+            AUTH_INTROSPECTION_CLIENT_ID,
+            "must be set with AUTH_INTROSPECTION_CLIENT_SECRET",
+        )),
+        (None, None) if url.is_some() => Err(ConfigError::new(
+            AUTH_INTROSPECTION_CLIENT_ID,
+            "must be set with AUTH_INTROSPECTION_URL (the client the Petstore introspects as)",
+        )),
+        (None, None) => Ok(None),
     }
 }
 
@@ -232,8 +316,20 @@ mod tests {
             (AUTH_DPOP_NONCE, "1"),
             (AUTH_DPOP_NONCE_KEY, "c2VjcmV0LXNoYXJlZC1ieS1ldmVyeS1pbnN0YW5jZS0wMTIzNDU2Nzg5"),
             (AUTH_PUBLIC_URL, "https://pets.example.com/api"),
+            (AUTH_INTROSPECTION_URL, "https://idp.example.com/introspect"),
+            (AUTH_INTROSPECTION_CLIENT_ID, "petstore"),
+            (AUTH_INTROSPECTION_CLIENT_SECRET, "s3cret"),
+            (AUTH_INTROSPECTION_CACHE_TTL, "2"),
         ])
         .unwrap();
+        let introspection = s.introspection.clone().unwrap();
+        assert_eq!(introspection.url.as_deref(), Some("https://idp.example.com/introspect"));
+        assert_eq!(
+            (introspection.client_id.as_str(), introspection.client_secret.as_str()),
+            ("petstore", "s3cret")
+        );
+        assert!(!format!("{introspection:?}").contains("s3cret"), "the secret is never printed");
+        assert_eq!(s.introspection_cache_ttl, Some(Duration::from_secs(2)));
         assert_eq!((s.dpop, s.dpop_nonce), (DpopMode::Required, true));
         assert!(s.dpop_nonce_key.is_some());
         assert_eq!(s.public_url.as_deref(), Some("https://pets.example.com/api"));
@@ -269,10 +365,38 @@ mod tests {
             (AUTH_DPOP_NONCE_KEY, "not base64!"),
             (AUTH_PUBLIC_URL, "/relative"),
             (AUTH_PUBLIC_URL, "https://api.example.com/#frag"),
+            (AUTH_INTROSPECTION_CACHE_TTL, "5m"),
         ] {
             let err = parse(&[(name, value)]).unwrap_err();
             assert_eq!(err.setting(), name, "{value}");
             assert!(err.to_string().contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn introspection_needs_a_whole_client_and_a_provider() {
+        let issuer = (AUTH_ISSUER, "https://idp.example.com");
+        for (vars, named) in [
+            (vec![issuer, (AUTH_INTROSPECTION_CLIENT_ID, "petstore")], AUTH_INTROSPECTION_CLIENT_SECRET),
+            (vec![issuer, (AUTH_INTROSPECTION_CLIENT_SECRET, "s3cret")], AUTH_INTROSPECTION_CLIENT_ID),
+            (
+                vec![issuer, (AUTH_INTROSPECTION_URL, "https://idp.example.com/i")],
+                AUTH_INTROSPECTION_CLIENT_ID,
+            ),
+            (
+                vec![
+                    (AUTH_INTROSPECTION_CLIENT_ID, "petstore"),
+                    (AUTH_INTROSPECTION_CLIENT_SECRET, "s3cret"),
+                ],
+                AUTH_INTROSPECTION_CLIENT_ID,
+            ),
+        ] {
+            let err = parse(&vars).unwrap_err();
+            assert_eq!(err.setting(), named, "{vars:?}: {err}");
+        }
+        let s =
+            parse(&[issuer, (AUTH_INTROSPECTION_CLIENT_ID, "p"), (AUTH_INTROSPECTION_CLIENT_SECRET, "s")])
+                .unwrap();
+        assert_eq!(s.introspection.unwrap().url, None, "the endpoint comes from discovery");
     }
 }

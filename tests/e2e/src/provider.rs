@@ -88,6 +88,17 @@ impl Provider {
         body["access_token"].as_str().expect("access_token").to_owned()
     }
 
+    /// The resource server's client at the provider (`client_secret_basic`), for introspection.
+    pub const RESOURCE_CLIENT: (&'static str, &'static str) = ("petstore-resource", "resource-secret");
+
+    /// Revokes `token` (RFC 7009) as `client`, the client it was issued to.
+    pub async fn revoke(&self, client: &str, token: &str) {
+        let url = format!("{}/token/revocation", self.endpoints.issuer);
+        let form = [("token", token), ("client_id", client), ("client_secret", "secret")];
+        let status = self.client.post(url).form(&form).send().await.expect("revocation request").status();
+        assert_eq!(status.as_u16(), 200, "revocation endpoint answered {status}");
+    }
+
     /// Rotates every signing key (new `kid`s; old keys leave the JWKS).
     pub async fn rotate(&self) {
         let status = self.client.post(&self.endpoints.rotate_url).send().await.expect("rotate").status();

@@ -7,7 +7,12 @@
 //!
 //! `--key` is the ES256 private key the banner prints (base64url PKCS#8); `--data` sends a JSON
 //! body. Prints the status, the headers a DPoP client cares about, and the body.
+//!
+//! `--proofs N` sends nothing: it prints `N` fresh proofs for `METHOD URL` (and the token), one
+//! per line, for a load generator that cannot sign (`bench/http.sh` feeds them to `wrk`). They
+//! are accepted for as long as the server's proof window allows (60 s by default).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use auth_core::Algorithm;
@@ -19,20 +24,25 @@ struct Args {
     method: String,
     url: String,
     data: Option<String>,
+    proofs: Option<u64>,
 }
 
 fn parse() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    let (mut key, mut token, mut data, mut rest) = (None, None, None, Vec::new());
+    let (mut key, mut token, mut data, mut proofs, mut rest) = (None, None, None, None, Vec::new());
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--key" => key = args.next(),
             "--token" => token = args.next(),
             "--data" => data = args.next(),
+            "--proofs" => {
+                let n = args.next().and_then(|n| n.parse().ok());
+                proofs = Some(n.ok_or("--proofs takes a count")?);
+            }
             _ => rest.push(arg),
         }
     }
-    let usage = "usage: dpop-request --key KEY --token TOKEN [--data JSON] METHOD URL";
+    let usage = "usage: dpop-request --key KEY --token TOKEN [--data JSON | --proofs N] METHOD URL";
     let [method, url] = <[String; 2]>::try_from(rest).map_err(|_| usage.to_owned())?;
     Ok(Args {
         key: key.ok_or(usage)?,
@@ -40,6 +50,7 @@ fn parse() -> Result<Args, String> {
         method: method.to_ascii_uppercase(),
         url,
         data,
+        proofs,
     })
 }
 
@@ -63,6 +74,17 @@ async fn main() -> ExitCode {
         eprintln!("{} is not an HTTP method", args.method);
         return ExitCode::from(2);
     };
+    if let Some(count) = args.proofs {
+        let htu = args.url.split(['?', '#']).next().unwrap_or_default();
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for _ in 0..count {
+            let proof = key.proof(method.as_str(), htu).access_token(&args.token).sign();
+            if writeln!(out, "{proof}").is_err() {
+                return ExitCode::FAILURE;
+            }
+        }
+        return if out.flush().is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
     let client = reqwest::Client::new();
     let answer = match petstore::dpop_client::send(
         &client,

@@ -312,6 +312,8 @@ fn bad_settings_fail_at_startup_naming_the_variable() {
         ("PETSTORE_ADDR", "not-an-address"),
         ("AUTH_JWKS_URL", "ftp://example.com/jwks"),
         ("AUTH_TOKEN_CACHE", "-1"),
+        ("AUTH_INTROSPECTION_CACHE_TTL", "soon"),
+        ("AUTH_INTROSPECTION_CLIENT_SECRET", "a secret without its client"),
     ] {
         let err = petstore_e2e::settings(&[(name, value)])
             .err()

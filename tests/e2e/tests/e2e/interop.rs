@@ -1,6 +1,7 @@
 //! Interop with an independently written, certified OpenID provider (`oidc-provider`, npm):
 //! discovery pointed at it, tokens from its token endpoint, every algorithm it signs with, its
-//! scopes and audiences enforced, and its key rotation followed.
+//! scopes and audiences enforced, its key rotation followed, and its opaque tokens introspected
+//! (and refused once it revokes them).
 
 use petstore_e2e::{Implementation, Provider, start};
 use reqwest::StatusCode;
@@ -69,5 +70,50 @@ async fn petstore_follows_the_providers_key_rotation() {
                 "{implementation:?} {client} after rotation"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn petstore_introspects_the_providers_opaque_tokens() {
+    let provider = Provider::start().await;
+    let (id, secret) = Provider::RESOURCE_CLIENT;
+    for implementation in Implementation::ALL {
+        // The introspection endpoint comes from the provider's discovery document; a TTL of one
+        // second so a revocation shows soon.
+        let vars = [
+            ("AUTH_ISSUER", provider.issuer()),
+            ("AUTH_INTROSPECTION_CLIENT_ID", id),
+            ("AUTH_INTROSPECTION_CLIENT_SECRET", secret),
+            ("AUTH_INTROSPECTION_CACHE_TTL", "1"),
+        ];
+        let store = start(implementation, &vars).await;
+        let rw = provider.token("es256-client", "pets:read pets:write", Some("urn:petstore-opaque")).await;
+        assert_eq!(rw.matches('.').count(), 0, "an opaque token, not a JWT: {rw}");
+        assert_eq!(get(&store.base, "/pets", &rw).await, StatusCode::OK, "{implementation:?}");
+        assert_eq!(post(&store.base, &rw).await, StatusCode::CREATED);
+        assert_eq!(get(&store.base, "/me", &rw).await, StatusCode::OK);
+        let read_only = provider.token("es256-client", "pets:read", Some("urn:petstore-opaque")).await;
+        assert_eq!(post(&store.base, &read_only).await, StatusCode::FORBIDDEN, "scope enforced");
+        let other = provider.token("es256-client", "pets:read", Some("urn:other-opaque")).await;
+        assert_eq!(get(&store.base, "/pets", &other).await, StatusCode::UNAUTHORIZED, "audience enforced");
+        // The provider's JWTs are still verified locally beside them.
+        let jwt = provider.token("es256-client", "pets:read", None).await;
+        assert_eq!(get(&store.base, "/pets", &jwt).await, StatusCode::OK);
+
+        // Revoked at the provider (RFC 7009): refused once the one-second TTL has passed. The
+        // provider runs on the real clock, so this polls, bounded.
+        provider.revoke("es256-client", &rw).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let status = get(&store.base, "/pets", &rw).await;
+            if status == StatusCode::UNAUTHORIZED {
+                break;
+            }
+            assert_eq!(status, StatusCode::OK, "a revoked token is 200 (cached) or 401, nothing else");
+            assert!(std::time::Instant::now() < deadline, "still accepted 15 s after its revocation");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        // Another token of the same client is unaffected.
+        assert_eq!(get(&store.base, "/pets", &read_only).await, StatusCode::OK);
     }
 }

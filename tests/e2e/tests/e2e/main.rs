@@ -8,3 +8,4 @@ mod grpc;
 mod http;
 mod interop;
 mod interop_dpop;
+mod introspection;
