@@ -20,16 +20,25 @@
 # - ROUNDS rounds, each running every case once for DURATION seconds in the same order
 #   (alternating), after one 1-second warm-up per case; the table shows medians, and the best
 #   run of each case (other load only lowers throughput: on a busy machine, read those too);
+# - DPoP: the same /pets on petstore-axum and petstore-actix (cache on) with the banner's
+#   DPoP-bound token and a fresh ES256 proof per request. wrk cannot sign, so `dpop-request
+#   --proofs N` mints DPOP_PROOFS proofs (distinct jti) just before each run and a wrk Lua script
+#   sends one per request, well inside the server's 60 s proof window. The physical limit is one
+#   ES256 verification per request on top of /health: 1 / (1 / health + floor), the floor being
+#   `dpop_ES256/floor` from `cargo bench -p auth-core --bench dpop` (run it first; without it the
+#   ratio is not printed);
 # - then petstore-axum /pets with the cache off, 1 vs 2 worker threads, nothing pinned: the
 #   server shares the machine's cores with wrk, so on 2 cores the ratio is bounded well below 2.
 #
-# Variables: DURATION (5), ROUNDS (3), CONNECTIONS (16), CARGO_TARGET_DIR (./target).
+# Variables: DURATION (5), ROUNDS (3), CONNECTIONS (16), DPOP_PROOFS (DURATION x 40000),
+# CARGO_TARGET_DIR (./target).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-16}
+DPOP_PROOFS=${DPOP_PROOFS:-$((DURATION * 40000))}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$TARGET/release
 WORK=$(mktemp -d)
@@ -76,7 +85,7 @@ fi
 
 # --- build -------------------------------------------------------------------------------------
 say "building release binaries"
-(cd "$ROOT" && cargo build --release --quiet -p petstore-axum -p petstore-actix)
+(cd "$ROOT" && cargo build --release --quiet -p petstore-axum -p petstore-actix -p petstore --bin dpop-request)
 (cd "$ROOT" && cargo build --release --quiet --manifest-path bench/peer-jwt-authorizer/Cargo.toml \
     --target-dir "$TARGET")
 
@@ -126,6 +135,8 @@ start issuer 0 PETSTORE_ADDR=127.0.0.1:0 AUTH_ALGORITHMS=RS256 -- "$BIN/petstore
 wait_for_line "$WORK/issuer.out" '^TOKEN=' "$PID_issuer"
 ISSUER=$(sed -nE 's/.*development issuer at ([^ ]+) .*/\1/p' "$WORK/issuer.out" | head -n1)
 TOKEN=$(sed -nE 's/^TOKEN=(.+)$/\1/p' "$WORK/issuer.out" | head -n1)
+DPOP_KEY=$(sed -nE 's/^DPOP_KEY=(.+)$/\1/p' "$WORK/issuer.out" | head -n1)
+DPOP_TOKEN=$(sed -nE 's/^DPOP_TOKEN=(.+)$/\1/p' "$WORK/issuer.out" | head -n1)
 [[ -n $ISSUER && -n $TOKEN ]] || die "cannot read the issuer and token from the banner: $(cat "$WORK/issuer.out")"
 JWKS=$(curl -sf "$ISSUER/.well-known/openid-configuration" | grep -Eo '"jwks_uri":"[^"]+"' | cut -d'"' -f4 || true)
 [[ -n $JWKS ]] || JWKS=$ISSUER/jwks
@@ -196,6 +207,44 @@ for round in $(seq "$ROUNDS"); do
     done
 done
 
+# DPoP: a fresh proof per request, minted ahead (wrk cannot sign).
+cat >"$WORK/dpop.lua" <<'LUA'
+local proofs, next_proof, headers = {}, 0, {}
+function init(args)
+  for line in io.lines(args[1]) do proofs[#proofs + 1] = line end
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+end
+function request()
+  next_proof = next_proof + 1
+  headers["DPoP"] = proofs[next_proof] or "proofs-exhausted"
+  return wrk.format(nil, nil, headers)
+end
+LUA
+# run_dpop SECONDS URL PROOFS: mints PROOFS proofs for GET URL, then runs wrk with them.
+run_dpop() {
+    local seconds=$1 url=$2 count=$3 out
+    "$BIN/dpop-request" --key "$DPOP_KEY" --token "$DPOP_TOKEN" --proofs "$count" GET "$url" >"$WORK/proofs"
+    out=$("${LOAD_PIN[@]}" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H "Authorization: DPoP $DPOP_TOKEN" \
+        -s "$WORK/dpop.lua" "$url" -- "$WORK/proofs")
+    if grep -q 'Non-2xx' <<<"$out"; then
+        die "non-2xx answers from $url with DPoP (too few proofs? raise DPOP_PROOFS): $out"
+    fi
+    awk '/^Requests\/sec:/ { printf "%d\n", $2 }' <<<"$out"
+}
+[[ -n $DPOP_KEY && -n $DPOP_TOKEN ]] || die "no DPOP_KEY / DPOP_TOKEN in the issuer's banner"
+for name in axum_on actix_on; do
+    url=URL_$name
+    run_dpop 1 "${!url}/pets" 50000 >/dev/null
+done
+for round in $(seq "$ROUNDS"); do
+    for name in axum_on actix_on; do
+        url=URL_$name
+        rps=$(run_dpop "$DURATION" "${!url}/pets" "$DPOP_PROOFS")
+        echo "$rps" >>"$WORK/${name%_on}_dpop.rps"
+        say "round $round/$ROUNDS  ${name%_on}_dpop  $rps req/s"
+    done
+done
+
 # 1 vs 2 worker threads, cache off, nothing pinned.
 for name in axum_on axum_off actix_on actix_off peer; do
     pid=PID_$name
@@ -218,7 +267,8 @@ done
 UPTIME_AFTER=$(uptime)
 
 # --- report ------------------------------------------------------------------------------------
-for key in axum_health axum_on axum_off actix_health actix_on actix_off peer_health peer threads1 threads2; do
+for key in axum_health axum_on axum_off actix_health actix_on actix_off peer_health peer threads1 threads2 \
+    axum_dpop actix_dpop; do
     printf -v "M_$key" '%s' "$(median "$WORK/$key.rps")"
     printf -v "B_$key" '%s' "$(best "$WORK/$key.rps")"
 done
@@ -226,6 +276,23 @@ AXUM_HIT=$(ratio "$M_axum_on" "$M_axum_health")
 ACTIX_HIT=$(ratio "$M_actix_on" "$M_actix_health")
 VS_PEER=$(ratio "$M_axum_off" "$M_peer")
 THREADS=$(ratio "$M_threads2" "$M_threads1")
+# The ES256 floor (ns) from the criterion run, if there was one.
+FLOOR_NS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["median"]["point_estimate"])' \
+    "$TARGET/criterion/dpop_ES256/floor/new/estimates.json" 2>/dev/null || true)
+# limit HEALTH_RPS: requests per second with one ES256 verification added to each /health.
+limit() { awk -v h="$1" -v f="$FLOOR_NS" 'BEGIN { printf "%d", 1 / (1 / h + f / 1e9) }'; }
+dpop_row() {
+    local impl=$1 label=$2 h=M_${1}_health hb=B_${1}_health d=M_${1}_dpop db=B_${1}_dpop
+    if [[ -z $FLOOR_NS ]]; then
+        printf '| %s | %s | — | — | run the dpop criterion bench first |\n' "$label" "$(cell "${impl}_dpop")"
+        return
+    fi
+    local lim blim
+    lim=$(limit "${!h}")
+    blim=$(limit "${!hb}")
+    printf '| %s | %s | %s (%s) | %s× (%s×) | %s |\n' "$label" "$(cell "${impl}_dpop")" "$lim" "$blim" \
+        "$(ratio "${!d}" "$lim")" "$(ratio "${!db}" "$blim")" "$(verdict "$(ratio "${!d}" "$lim")" 0.9)"
+}
 # Other load only ever lowers a run's throughput, so the best run shows what a quiet machine
 # would give: a second reading, for a busy machine.
 cell() {
@@ -250,6 +317,14 @@ verifies the signature).
 | petstore-axum | $(cell axum_health) | $(cell axum_on) | $(ratios axum_on axum_health) | $(cell axum_off) | $(ratios axum_off axum_health) |
 | petstore-actix | $(cell actix_health) | $(cell actix_on) | $(ratios actix_on actix_health) | $(cell actix_off) | $(ratios actix_off actix_health) |
 | jwt-authorizer 0.15 (axum 0.7) | $(cell peer_health) | — | — | $(cell peer) | $(ratios peer peer_health) |
+
+DPoP, \`GET /pets\` with a reused DPoP-bound token and a fresh ES256 proof per request (the
+limit: one ES256 verification, $(awk -v f="${FLOOR_NS:-0}" 'BEGIN { printf "%.1f", f / 1000 }') µs by the criterion floor, added to each \`/health\`):
+
+| server | DPoP \`/pets\` | limit | DPoP / limit | ≥ 0.9× |
+|---|---:|---:|---:|---|
+$(dpop_row axum petstore-axum)
+$(dpop_row actix petstore-actix)
 
 petstore-axum, \`/pets\` cache off, nothing pinned: 1 worker thread $(cell threads1), 2 worker
 threads $(cell threads2).
