@@ -105,6 +105,23 @@ pub async fn start(implementation: Implementation, vars: &[(&str, &str)]) -> Pet
     Petstore { base: format!("http://{addr}"), addr, dev: auth.dev.clone(), auth, _server: server }
 }
 
+/// Starts `petstore-gateway` with the environment `vars` (as the binary reads it); returns its
+/// base URL and what it built.
+pub async fn start_gateway(
+    vars: &[(&str, &str)],
+) -> (String, petstore_gateway::Gateway, tokio::task::JoinHandle<()>) {
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let settings =
+        petstore_gateway::Settings::from_lookup(move |name| map.get(name).cloned()).expect("valid settings");
+    let gateway = petstore_gateway::Gateway::from_settings(&settings).await.expect("startup");
+    let (listener, addr) = listener().await;
+    let serving = gateway.clone();
+    let server = tokio::spawn(async move {
+        petstore_gateway::serve(listener, serving).await.unwrap();
+    });
+    (format!("http://{addr}"), gateway, server)
+}
+
 /// Starts `petstore-tonic` with the environment `vars`; returns its address.
 pub async fn start_grpc(
     vars: &[(&str, &str)],
