@@ -89,6 +89,15 @@ const clients = [
     redirect_uris: [],
     token_endpoint_auth_method: 'client_secret_basic',
   },
+  // The gateway's client: client credentials with client_secret_basic, as petstore-gateway asks.
+  {
+    client_id: 'gateway-client',
+    client_secret: 'gateway-secret', // test only
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+  },
 ];
 
 // `opaque`: access tokens for it are opaque (random text), checked at the introspection
@@ -96,6 +105,7 @@ const clients = [
 const RESOURCE_SERVERS = {
   'urn:petstore': { audience: 'petstore', scope: 'pets:read pets:write admin' },
   'urn:other': { audience: 'other-api', scope: 'pets:read pets:write admin' },
+  'urn:petstore-gateway': { audience: 'petstore-gateway', scope: 'gateway:pets' },
   'urn:petstore-opaque': { audience: 'petstore', scope: 'pets:read pets:write admin', opaque: true },
   'urn:other-opaque': { audience: 'other-api', scope: 'pets:read pets:write admin', opaque: true },
 };

@@ -91,6 +91,9 @@ impl Provider {
     /// The resource server's client at the provider (`client_secret_basic`), for introspection.
     pub const RESOURCE_CLIENT: (&'static str, &'static str) = ("petstore-resource", "resource-secret");
 
+    /// The gateway's client at the provider (`client_secret_basic`, client credentials).
+    pub const GATEWAY_CLIENT: (&'static str, &'static str) = ("gateway-client", "gateway-secret");
+
     /// Revokes `token` (RFC 7009) as `client`, the client it was issued to.
     pub async fn revoke(&self, client: &str, token: &str) {
         let url = format!("{}/token/revocation", self.endpoints.issuer);

@@ -45,7 +45,11 @@ const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 /// # let _ = target;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Target {
+pub struct Target(Arc<TargetParts>);
+
+/// Shared, so that a target (a cache key) is cloned by a reference count on every call.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+struct TargetParts {
     resource: Option<String>,
     audience: Option<String>,
     scopes: BTreeSet<String>,
@@ -54,12 +58,12 @@ pub struct Target {
 impl Target {
     /// A token for the API at `uri` (sent as `resource`).
     pub fn resource(uri: impl Into<String>) -> Self {
-        Target { resource: Some(uri.into()), ..Target::default() }
+        Target(Arc::new(TargetParts { resource: Some(uri.into()), ..TargetParts::default() }))
     }
 
     /// A token for the audience `name` (sent as `audience`).
     pub fn audience(name: impl Into<String>) -> Self {
-        Target { audience: Some(name.into()), ..Target::default() }
+        Target(Arc::new(TargetParts { audience: Some(name.into()), ..TargetParts::default() }))
     }
 
     /// A token with no target named: the provider's default.
@@ -69,7 +73,9 @@ impl Target {
 
     /// Adds scopes (space-separated): the set is what counts, not the order.
     pub fn scope(mut self, scope: &str) -> Self {
-        self.scopes.extend(scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned));
+        Arc::make_mut(&mut self.0)
+            .scopes
+            .extend(scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned));
         self
     }
 }
@@ -79,6 +85,7 @@ impl Target {
 pub struct AccessToken {
     token: Arc<str>,
     token_type: Arc<str>,
+    header: reqwest::header::HeaderValue,
     expires_at: tokio::time::Instant,
     generation: u64,
 }
@@ -95,8 +102,14 @@ impl AccessToken {
     }
 
     /// The `Authorization` field value: `Bearer <token>`, or `DPoP <token>` for a DPoP-bound one.
-    pub fn authorization(&self) -> String {
-        format!("{} {}", if self.is_dpop() { "DPoP" } else { "Bearer" }, self.token)
+    pub fn authorization(&self) -> &str {
+        self.header.to_str().unwrap_or_default()
+    }
+
+    /// The same as an `http::HeaderValue` (marked sensitive), built once when the token was
+    /// fetched: what the outbound adapters send, at the cost of a reference count.
+    pub fn authorization_header(&self) -> &reqwest::header::HeaderValue {
+        &self.header
     }
 
     /// Whether the provider bound it to the client's DPoP key (`token_type` `DPoP`).
@@ -347,14 +360,14 @@ fn grant_form(target: &Target, subject: Option<&str>) -> Vec<(&'static str, Stri
             form.push(("requested_token_type", ACCESS_TOKEN_TYPE.to_owned()));
         }
     }
-    if let Some(resource) = &target.resource {
+    if let Some(resource) = &target.0.resource {
         form.push(("resource", resource.clone()));
     }
-    if let Some(audience) = &target.audience {
+    if let Some(audience) = &target.0.audience {
         form.push(("audience", audience.clone()));
     }
-    if !target.scopes.is_empty() {
-        form.push(("scope", target.scopes.iter().map(String::as_str).collect::<Vec<_>>().join(" ")));
+    if !target.0.scopes.is_empty() {
+        form.push(("scope", target.0.scopes.iter().map(String::as_str).collect::<Vec<_>>().join(" ")));
     }
     form
 }

@@ -85,11 +85,14 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let tokens = self.tokens.clone();
-        let uri = match (&self.origin, req.uri().authority()) {
-            (Some(origin), None) => format!("{origin}{}", req.uri().path()),
-            _ => req.uri().to_string(),
-        };
+        let origin = self.origin.clone();
         Box::pin(async move {
+            // The absolute URI, written out only when a proof names it or a 401 is judged.
+            let sent_uri = req.uri().clone();
+            let uri = || match (&origin, sent_uri.authority()) {
+                (Some(origin), None) => format!("{origin}{}", sent_uri.path()),
+                _ => sent_uri.to_string(),
+            };
             let subject = req.extensions().get::<SubjectToken>().cloned();
             let token = tokens.token(subject.as_ref()).await?;
             // Known to be empty: it can be sent again.
@@ -105,7 +108,15 @@ where
                 }
                 copy
             });
-            let response = inner.call(authorized(req, &tokens, &uri, &token)?).await.map_err(Into::into)?;
+            let proof_uri = token.is_dpop().then(uri);
+            let response = inner
+                .call(authorized(req, &tokens, proof_uri.as_deref(), &token)?)
+                .await
+                .map_err(Into::into)?;
+            if response.status() != http::StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            let uri = proof_uri.unwrap_or_else(uri);
             let headers = response.headers();
             let challenges = headers.get_all(header::WWW_AUTHENTICATE).iter().map(HeaderValue::as_bytes);
             let nonce = headers.get("dpop-nonce").map(HeaderValue::as_bytes);
@@ -114,7 +125,8 @@ where
             let Some(again) = again.filter(|_| retry) else { return Ok(response) };
             let token = tokens.token(subject.as_ref()).await?;
             std::future::poll_fn(|cx| inner.poll_ready(cx)).await.map_err(Into::into)?;
-            inner.call(authorized(again, &tokens, &uri, &token)?).await.map_err(Into::into)
+            let proof_uri = token.is_dpop().then_some(uri.as_str());
+            inner.call(authorized(again, &tokens, proof_uri, &token)?).await.map_err(Into::into)
         })
     }
 }
@@ -123,14 +135,15 @@ where
 fn authorized<B>(
     mut req: Request<B>,
     tokens: &OutboundTokens,
-    uri: &str,
+    uri: Option<&str>,
     token: &AccessToken,
 ) -> Result<Request<B>, BoxError> {
-    let mut value = HeaderValue::try_from(token.authorization())?;
-    value.set_sensitive(true);
-    let proof = tokens.proof(req.method().as_str(), uri, token)?;
+    let proof = match uri {
+        Some(uri) => tokens.proof(req.method().as_str(), uri, token)?,
+        None => None,
+    };
     let headers = req.headers_mut();
-    headers.insert(header::AUTHORIZATION, value);
+    headers.insert(header::AUTHORIZATION, token.authorization_header().clone());
     if let Some(proof) = proof {
         headers.insert("dpop", HeaderValue::try_from(proof)?);
     }

@@ -35,10 +35,8 @@ fn fail(e: impl std::error::Error + Send + Sync + 'static) -> reqwest_middleware
 }
 
 fn authorize(req: &mut Request, tokens: &OutboundTokens, token: &AccessToken) -> Result<()> {
-    let mut value = header::HeaderValue::try_from(token.authorization()).map_err(fail)?;
-    value.set_sensitive(true);
     let proof = tokens.proof(req.method().as_str(), req.url().as_str(), token).map_err(fail)?;
-    req.headers_mut().insert(header::AUTHORIZATION, value);
+    req.headers_mut().insert(header::AUTHORIZATION, token.authorization_header().clone());
     if let Some(proof) = proof {
         req.headers_mut().insert("dpop", header::HeaderValue::try_from(proof).map_err(fail)?);
     }

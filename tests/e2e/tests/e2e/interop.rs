@@ -117,3 +117,33 @@ async fn petstore_introspects_the_providers_opaque_tokens() {
         assert_eq!(get(&store.base, "/pets", &read_only).await, StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn the_gateway_calls_the_petstore_with_the_providers_client_credentials_tokens() {
+    let provider = Provider::start().await;
+    let petstore = start(Implementation::Axum, &[("AUTH_ISSUER", provider.issuer())]).await;
+    let (id, secret) = Provider::GATEWAY_CLIENT;
+    let (gateway, _, _server) = petstore_e2e::start_gateway(&[
+        ("UPSTREAM_URL", &petstore.base),
+        ("AUTH_ISSUER", provider.issuer()),
+        ("GATEWAY_CLIENT_ID", id),
+        ("GATEWAY_CLIENT_SECRET", secret),
+        ("UPSTREAM_AUDIENCE", "urn:petstore"),
+    ])
+    .await;
+    // A caller's token for the gateway (audience petstore-gateway), from the same provider.
+    let caller = provider.token("es256-client", "gateway:pets", Some("urn:petstore-gateway")).await;
+    assert_eq!(get(&gateway, "/api/pets", &caller).await, StatusCode::OK);
+    let me: serde_json::Value = reqwest::Client::new()
+        .get(format!("{gateway}/api/me"))
+        .bearer_auth(&caller)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["client_id"], id, "the Petstore saw the gateway's own token: {me}");
+    // The caller's token does not open the Petstore itself.
+    assert_eq!(get(&petstore.base, "/pets", &caller).await, StatusCode::UNAUTHORIZED);
+}

@@ -247,6 +247,12 @@ impl DpopCheck {
         if options.max_age.is_zero() {
             return Err(ConfigError::new("dpop.max_age", "must be at least one second"));
         }
+        // A proof is a proof of possession now; days-long windows also defeat the replay store.
+        for (setting, value) in [("dpop.max_age", options.max_age), ("dpop.max_future", options.max_future)] {
+            if value > Duration::from_secs(86_400) {
+                return Err(ConfigError::new(setting, "must be at most one day"));
+            }
+        }
         if options.store.is_none() && options.replay_capacity == 0 {
             return Err(ConfigError::new("dpop.replay_capacity", "must hold at least one proof"));
         }

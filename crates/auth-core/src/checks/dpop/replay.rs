@@ -1,16 +1,13 @@
 //! The replay store: every accepted proof's (key thumbprint, `jti`), remembered for as long as the
 //! proof could still be accepted, so that the same proof is never accepted twice.
 //!
-//! [`MemoryReplayStore`] is the default: bounded, sharded, no lock held across anything but a
-//! hash-map operation. A shared store (several instances behind one load balancer) implements
+//! [`MemoryReplayStore`] is the default: bounded, allocated once, without locks. A shared store (several instances behind one load balancer) implements
 //! [`ReplayStore`].
 
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::pin::Pin;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::crypto::sha256;
@@ -87,72 +84,78 @@ impl<S: ReplayStore> ReplayStore for std::sync::Arc<S> {
     }
 }
 
-/// The default capacity of [`MemoryReplayStore`]: 1,000,000 proofs, about 70 MB when full
-/// (measured: resident memory grew 68 MiB under 10,000,000 distinct proofs, `benches/dpop.rs`).
-/// With the default 60 s window that is ~16,000 DPoP requests per second held at once; a fuller
-/// store answers 503 rather than forget a live proof.
+/// The default capacity of [`MemoryReplayStore`]: 1,000,000 proofs in 32 MiB (allocated at
+/// once). With the default 60 s window that is ~16,000 DPoP requests per second held at once; a
+/// fuller store answers 503 rather than forget a live proof.
 pub const DEFAULT_REPLAY_CAPACITY: usize = 1_000_000;
 
-const SHARDS: usize = 64;
+/// Slots per proof of capacity: a table a quarter full rarely meets a full probe window.
+const SLOTS_PER_PROOF: usize = 4;
+/// How many slots from its home a proof may sit; every insert reads them all (four cache lines).
+const WINDOW: usize = 32;
+/// The bits of a slot holding the proof's expiry (Unix seconds, modulo 2^24: 194 days).
+const EXPIRY_BITS: u32 = 24;
+const EXPIRY_MASK: u64 = (1 << EXPIRY_BITS) - 1;
+/// Expiries further ahead than this cannot be told from past ones: refused (a proof window of
+/// days is a configuration the validator refuses anyway).
+const MAX_AHEAD: i64 = 1 << (EXPIRY_BITS - 2);
 
-/// An in-memory [`ReplayStore`] for one instance: at most `capacity` proofs, in 64 shards each
-/// with its own lock. A full shard first drops what has expired; when nothing has, it refuses to
-/// record (the request gets 503) rather than evict a proof that could still be replayed.
+/// An in-memory [`ReplayStore`] for one instance, without locks: a fixed table of
+/// `4 × capacity` slots (8 bytes each, allocated once), each proof in one of the 32 slots from its
+/// home, a slot taken by one compare-and-swap. A proof's slot is reused only once it has expired:
+/// when every slot of its window holds a live proof, the store refuses to record (the request
+/// gets 503) rather than evict a proof that could still be replayed.
+///
+/// Two threads recording the same proof at once: each takes a slot, then looks again; one that
+/// finds the other's gives its slot back and answers [`Recorded::Seen`], so at most one of them
+/// is told [`Recorded::New`] (both may be told `Seen`). A slot holds 40 bits of the proof's id
+/// and its expiry: a proof is taken for another one (and refused as a replay) with a chance of
+/// 2^-35 per insert at most.
 pub struct MemoryReplayStore {
-    shards: Box<[Padded]>,
-    per_shard: usize,
+    slots: Box<[AtomicU64]>,
+    mask: usize,
+    capacity: usize,
 }
 
-/// One shard on a cache line of its own, so that two threads inserting into neighbours do not
-/// share a line.
-#[repr(align(128))]
-struct Padded(Mutex<Shard>);
-
-#[derive(Default)]
-struct Shard {
-    /// First 16 bytes of the key → the last second the proof is live.
-    entries: HashMap<u128, i64, BuildHasherDefault<Prehashed>>,
-    /// No entry expires before this second (valid after a purge): a full shard is not scanned
-    /// again before then.
-    next_expiry: i64,
+/// A slot: `id << 24 | expiry`, 0 when empty (ids are never 0).
+fn pack(id: u64, expires_at: i64) -> u64 {
+    (id << EXPIRY_BITS) | (expires_at as u64 & EXPIRY_MASK)
 }
 
-/// The keys are SHA-256 output already: their low bits are the hash.
-#[derive(Default)]
-struct Prehashed(u64);
+/// Whether the slot's proof is live at `now`: its expiry, modulo 2^24, is not behind `now`.
+fn live(slot: u64, now: i64) -> bool {
+    let ahead = (slot & EXPIRY_MASK).wrapping_sub(now as u64 & EXPIRY_MASK) & EXPIRY_MASK;
+    slot != 0 && ahead < (1 << (EXPIRY_BITS - 1))
+}
 
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 ^= u64::from_le_bytes(word);
-        }
-    }
-    fn write_u128(&mut self, v: u128) {
-        self.0 = v as u64;
-    }
+/// The seconds until the earliest live slot of a window expires.
+fn expiry_of(slot: u64, now: i64) -> i64 {
+    ((slot & EXPIRY_MASK).wrapping_sub(now as u64 & EXPIRY_MASK) & EXPIRY_MASK) as i64
 }
 
 impl MemoryReplayStore {
-    /// A store holding at most `capacity` proofs (at least one per shard).
+    /// A store holding at least `capacity` proofs (its table has `4 × capacity` slots, at least
+    /// 64, rounded up to a power of two).
     pub fn new(capacity: usize) -> Self {
-        let per_shard = capacity.div_ceil(SHARDS).max(1);
-        let shards = (0..SHARDS).map(|_| Padded(Mutex::new(Shard::default()))).collect();
-        MemoryReplayStore { shards, per_shard }
+        let slots = capacity.saturating_mul(SLOTS_PER_PROOF).max(2 * WINDOW).next_power_of_two();
+        MemoryReplayStore {
+            slots: (0..slots).map(|_| AtomicU64::new(0)).collect(),
+            mask: slots - 1,
+            capacity: capacity.max(1),
+        }
     }
 
-    /// How many proofs it can hold.
+    /// How many proofs it is sized for. Its table has four times as many slots, so a proof's
+    /// window of 32 is rarely full before this many are live; it never holds more than the
+    /// table.
     pub fn capacity(&self) -> usize {
-        self.per_shard * SHARDS
+        self.capacity
     }
 
-    /// How many proofs it holds now (expired ones not yet dropped included).
+    /// How many slots hold a proof now (expired ones not yet reused included). Reads the whole
+    /// table: for tests and diagnostics.
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.0.lock().unwrap_or_else(PoisonError::into_inner).entries.len()).sum()
+        self.slots.iter().filter(|s| s.load(Ordering::Relaxed) != 0).count()
     }
 
     /// Whether it holds no proof.
@@ -160,39 +163,82 @@ impl MemoryReplayStore {
         self.len() == 0
     }
 
+    fn window(&self, home: usize) -> impl Iterator<Item = (usize, &AtomicU64)> {
+        (0..WINDOW).map(move |i| {
+            let at = (home + i) & self.mask;
+            (at, &self.slots[at])
+        })
+    }
+
+    /// Whether a live slot other than `except` holds `id`.
+    fn holds_elsewhere(&self, home: usize, id: u64, now: i64, except: usize) -> bool {
+        self.window(home).any(|(at, slot)| {
+            let word = slot.load(Ordering::SeqCst);
+            at != except && word >> EXPIRY_BITS == id && live(word, now)
+        })
+    }
+
     fn insert(&self, key: ReplayKey, expires_at: i64, now: i64) -> Result<Recorded, ReplayStoreError> {
+        if expires_at.saturating_sub(now) >= MAX_AHEAD {
+            return Err(ReplayStoreError {
+                reason: "a proof expiring more than 48 days ahead",
+                retry_after: Duration::from_secs(1),
+            });
+        }
         let bytes = key.as_bytes();
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&bytes[..16]);
-        let id = u128::from_le_bytes(id);
-        let shard = &self.shards[usize::from(bytes[16]) % SHARDS];
-        let mut shard = shard.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(expiry) = shard.entries.get_mut(&id) {
-            if *expiry >= now {
+        let word = |range: std::ops::Range<usize>| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[range]);
+            u64::from_le_bytes(b)
+        };
+        // 40 bits of id, never 0; the home slot from other bits of the key.
+        let id = (word(0..8) >> EXPIRY_BITS) | (1 << 39);
+        let home = word(8..16) as usize & self.mask;
+        let claim = pack(id, expires_at);
+        // A slot taken from under us (another insert won it) sends us round again; a bounded
+        // number of times, so a contended window cannot spin for ever.
+        for _ in 0..WINDOW {
+            // One pass: the proof itself (a replay), else the first slot free or expired.
+            let mut free = None;
+            for (at, slot) in self.window(home) {
+                let word = slot.load(Ordering::SeqCst);
+                if !live(word, now) {
+                    free = free.or(Some((at, slot, word)));
+                } else if word >> EXPIRY_BITS == id {
+                    return Ok(Recorded::Seen);
+                }
+            }
+            let Some((at, slot, old)) = free else { return Err(self.full(home, now)) };
+            if slot.compare_exchange(old, claim, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+                continue;
+            }
+            // Took it. Another insert of the same proof may have taken a slot meanwhile: whoever
+            // sees the other's gives way (both may), so that two are never both new.
+            if self.holds_elsewhere(home, id, now, at) {
+                let _ = slot.compare_exchange(claim, 0, Ordering::SeqCst, Ordering::SeqCst);
                 return Ok(Recorded::Seen);
             }
-            *expiry = expires_at;
             return Ok(Recorded::New);
         }
-        if shard.entries.len() >= self.per_shard {
-            if now < shard.next_expiry {
-                return Err(full(shard.next_expiry - now));
-            }
-            shard.entries.retain(|_, expiry| *expiry >= now);
-            shard.next_expiry = shard.entries.values().min().map_or(now, |e| e + 1);
-            if shard.entries.len() >= self.per_shard {
-                return Err(full(shard.next_expiry - now));
-            }
-        }
-        shard.entries.insert(id, expires_at);
-        shard.next_expiry = shard.next_expiry.min(expires_at.saturating_add(1));
-        Ok(Recorded::New)
+        Err(ReplayStoreError {
+            reason: "the in-memory replay store is contended",
+            retry_after: Duration::from_secs(1),
+        })
     }
-}
 
-fn full(wait_secs: i64) -> ReplayStoreError {
-    let secs = u64::try_from(wait_secs).unwrap_or(1).max(1);
-    ReplayStoreError { reason: "the in-memory replay store is full", retry_after: Duration::from_secs(secs) }
+    /// Every slot of the window holds a live proof: retry when the first of them expires.
+    fn full(&self, home: usize, now: i64) -> ReplayStoreError {
+        let wait = self
+            .window(home)
+            .map(|(_, slot)| expiry_of(slot.load(Ordering::Relaxed), now))
+            .min()
+            .unwrap_or(0);
+        let secs = u64::try_from(wait + 1).unwrap_or(1).max(1);
+        ReplayStoreError {
+            reason: "the in-memory replay store is full",
+            retry_after: Duration::from_secs(secs),
+        }
+    }
 }
 
 impl Default for MemoryReplayStore {
@@ -203,7 +249,10 @@ impl Default for MemoryReplayStore {
 
 impl fmt::Debug for MemoryReplayStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemoryReplayStore").field("capacity", &self.capacity()).finish_non_exhaustive()
+        f.debug_struct("MemoryReplayStore")
+            .field("capacity", &self.capacity)
+            .field("slots", &self.slots.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -244,7 +293,7 @@ mod tests {
 
     #[test]
     fn a_full_store_refuses_rather_than_forget_a_live_proof() {
-        let store = MemoryReplayStore::new(SHARDS); // one entry per shard
+        let store = MemoryReplayStore::new(16); // the smallest table: 64 slots
         let mut refused = 0;
         let mut kept = Vec::new();
         for i in 0..10_000 {
@@ -258,7 +307,8 @@ mod tests {
                 }
             }
         }
-        assert!(store.len() <= store.capacity());
+        assert_eq!(store.slots.len(), 64);
+        assert!(kept.len() >= store.capacity() && kept.len() <= 64, "{}", kept.len());
         assert!(refused > 9_000);
         // Every proof that was recorded is still refused as a replay.
         for jti in &kept {
@@ -266,5 +316,51 @@ mod tests {
         }
         // Once they expire, room again.
         assert_eq!(record(&store, "late", 221, 161), Ok(Recorded::New));
+    }
+
+    #[test]
+    fn a_proof_raced_by_two_threads_is_new_once() {
+        // Both threads offer every proof at once; each proof must be new for one of them at most.
+        let store = MemoryReplayStore::new(100_000);
+        let keys: Vec<ReplayKey> = (0..50_000).map(|i| ReplayKey::new("jkt", &i.to_string())).collect();
+        let barrier = std::sync::Barrier::new(2);
+        let news: Vec<Vec<bool>> = std::thread::scope(|s| {
+            let racers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        keys.iter()
+                            .map(|k| match store.insert(*k, 160, 100) {
+                                Ok(recorded) => recorded == Recorded::New,
+                                Err(e) => panic!("{e}"),
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            racers.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let both = (0..keys.len()).filter(|&i| news[0][i] && news[1][i]).count();
+        let neither = (0..keys.len()).filter(|&i| !news[0][i] && !news[1][i]).count();
+        assert_eq!(both, 0, "a proof accepted twice");
+        // Giving way on both sides is allowed (neither was accepted): in this lockstep race of
+        // identical proofs it happens about once in a hundred.
+        assert!(neither < keys.len() / 10, "{neither} proofs refused by both");
+        for (i, key) in keys.iter().enumerate() {
+            // Refused by both, it was never accepted: its first acceptance is still to come.
+            let expected = if news[0][i] || news[1][i] { Recorded::Seen } else { Recorded::New };
+            assert_eq!(store.insert(*key, 160, 120), Ok(expected));
+        }
+    }
+
+    #[test]
+    fn expiries_far_ahead_are_refused_not_wrapped() {
+        let store = MemoryReplayStore::new(100);
+        assert!(record(&store, "far", 100 + MAX_AHEAD, 100).is_err());
+        // A year of seconds later, an entry's 24-bit expiry has wrapped: it is reused once expired.
+        let now = 1_800_000_000;
+        assert_eq!(record(&store, "a", now + 60, now), Ok(Recorded::New));
+        assert_eq!(record(&store, "a", now + 61, now + 1), Ok(Recorded::Seen));
+        assert_eq!(record(&store, "a", now + 121, now + 61), Ok(Recorded::New));
     }
 }
