@@ -27,6 +27,9 @@
 #   ES256 verification per request on top of /health: 1 / (1 / health + floor), the floor being
 #   `dpop_ES256/floor` from `cargo bench -p auth-core --bench dpop` (run it first; without it the
 #   ratio is not printed);
+# - opaque tokens: petstore-axum and petstore-actix started with no AUTH_* variables, so each
+#   trusts its own development issuer and introspects its opaque tokens there; /pets carries the
+#   banner's OPAQUE_TOKEN, answered from the introspection cache after the first request;
 # - then petstore-axum /pets with the cache off, 1 vs 2 worker threads, nothing pinned: the
 #   server shares the machine's cores with wrk, so on 2 cores the ratio is bounded well below 2.
 #
@@ -124,6 +127,7 @@ start() {
 # Polls until `GET url` with the token answers 200.
 wait_ok() {
     local url=$1 deadline=$((SECONDS + 30))
+    # TOKEN may be given for one call: `TOKEN=... wait_ok URL`.
     until [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$url") == 200 ]]; do
         ((SECONDS < deadline)) || die "GET $url never answered 200"
         sleep 0.05
@@ -149,9 +153,20 @@ start actix_on 1 "${COMMON[@]}" -- "$BIN/petstore-actix"
 start actix_off 1 "${COMMON[@]}" AUTH_TOKEN_CACHE=0 -- "$BIN/petstore-actix"
 start peer 1 AUTH_ISSUER="$ISSUER" AUTH_JWKS_URL="$JWKS" TOKIO_WORKER_THREADS=1 PEER_ADDR=127.0.0.1:0 \
     -- "$BIN/peer-jwt-authorizer"
+start axum_opaque 1 PETSTORE_ADDR=127.0.0.1:0 TOKIO_WORKER_THREADS=1 -- "$BIN/petstore-axum"
+start actix_opaque 1 PETSTORE_ADDR=127.0.0.1:0 -- "$BIN/petstore-actix"
+for name in axum_opaque actix_opaque; do
+    pid=PID_$name
+    wait_for_line "$WORK/$name.out" '^OPAQUE_TOKEN=' "${!pid}"
+    printf -v "OPAQUE_$name" '%s' "$(sed -nE 's/^OPAQUE_TOKEN=(.+)$/\1/p' "$WORK/$name.out" | head -n1)"
+done
 for name in axum_on axum_off actix_on actix_off peer; do
     url=URL_$name
     wait_ok "${!url}/pets"
+done
+for name in axum_opaque actix_opaque; do
+    url=URL_$name token=OPAQUE_$name
+    TOKEN=${!token} wait_ok "${!url}/pets"
 done
 
 # Same answer everywhere, or the comparison is not fair.
@@ -163,12 +178,13 @@ for name in axum_off actix_on actix_off peer; do
 done
 
 # --- load --------------------------------------------------------------------------------------
-# run_wrk SECONDS URL [wrk args...]: prints requests per second; fails on any non-2xx answer.
+# run_wrk SECONDS URL [prefix command...]: prints requests per second; fails on any non-2xx
+# answer. The token is $TOKEN, or $WRK_TOKEN when set.
 run_wrk() {
     local seconds=$1 url=$2
     shift 2
     local out
-    out=$("$@" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H "Authorization: Bearer $TOKEN" "$url")
+    out=$("$@" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" -H "Authorization: Bearer ${WRK_TOKEN:-$TOKEN}" "$url")
     if grep -q 'Non-2xx' <<<"$out"; then
         die "non-2xx answers from $url: $out"
     fi
@@ -189,19 +205,21 @@ CASES=(
     "actix_off $URL_actix_off/pets"
     "peer_health $URL_peer/health"
     "peer $URL_peer/pets"
+    "axum_opaque $URL_axum_opaque/pets OPAQUE_axum_opaque"
+    "actix_opaque $URL_actix_opaque/pets OPAQUE_actix_opaque"
 )
 
 UPTIME_BEFORE=$(uptime)
 say "load before: $UPTIME_BEFORE"
 say "warming up"
 for case in "${CASES[@]}"; do
-    read -r key url <<<"$case"
-    run_wrk 1 "$url" "${LOAD_PIN[@]}" >/dev/null
+    read -r key url token <<<"$case"
+    WRK_TOKEN=${token:+${!token}} run_wrk 1 "$url" "${LOAD_PIN[@]}" >/dev/null
 done
 for round in $(seq "$ROUNDS"); do
     for case in "${CASES[@]}"; do
-        read -r key url <<<"$case"
-        rps=$(run_wrk "$DURATION" "$url" "${LOAD_PIN[@]}")
+        read -r key url token <<<"$case"
+        rps=$(WRK_TOKEN=${token:+${!token}} run_wrk "$DURATION" "$url" "${LOAD_PIN[@]}")
         echo "$rps" >>"$WORK/$key.rps"
         say "round $round/$ROUNDS  $key  $rps req/s"
     done
@@ -246,7 +264,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 # 1 vs 2 worker threads, cache off, nothing pinned.
-for name in axum_on axum_off actix_on actix_off peer; do
+for name in axum_on axum_off actix_on actix_off peer axum_opaque actix_opaque; do
     pid=PID_$name
     kill "${!pid}"
 done
@@ -268,7 +286,7 @@ UPTIME_AFTER=$(uptime)
 
 # --- report ------------------------------------------------------------------------------------
 for key in axum_health axum_on axum_off actix_health actix_on actix_off peer_health peer threads1 threads2 \
-    axum_dpop actix_dpop; do
+    axum_dpop actix_dpop axum_opaque actix_opaque; do
     printf -v "M_$key" '%s' "$(median "$WORK/$key.rps")"
     printf -v "B_$key" '%s' "$(best "$WORK/$key.rps")"
 done
@@ -276,6 +294,8 @@ AXUM_HIT=$(ratio "$M_axum_on" "$M_axum_health")
 ACTIX_HIT=$(ratio "$M_actix_on" "$M_actix_health")
 VS_PEER=$(ratio "$M_axum_off" "$M_peer")
 THREADS=$(ratio "$M_threads2" "$M_threads1")
+AXUM_OPAQUE=$(ratio "$M_axum_opaque" "$M_axum_health")
+ACTIX_OPAQUE=$(ratio "$M_actix_opaque" "$M_actix_health")
 # The ES256 floor (ns) from the criterion run, if there was one.
 FLOOR_NS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["median"]["point_estimate"])' \
     "$TARGET/criterion/dpop_ES256/floor/new/estimates.json" 2>/dev/null || true)
@@ -333,6 +353,8 @@ threads $(cell threads2).
 |---|---:|---|
 | axum: \`/pets\` with a reused token ≥ 0.85× \`/health\` | $(ratios axum_on axum_health) | $(verdict "$AXUM_HIT" 0.85) |
 | actix: \`/pets\` with a reused token ≥ 0.85× \`/health\` | $(ratios actix_on actix_health) | $(verdict "$ACTIX_HIT" 0.85) |
+| axum: \`/pets\` with a reused opaque token (introspected) ≥ 0.85× \`/health\` | $(ratios axum_opaque axum_health) | $(verdict "$AXUM_OPAQUE" 0.85) |
+| actix: \`/pets\` with a reused opaque token (introspected) ≥ 0.85× \`/health\` | $(ratios actix_opaque actix_health) | $(verdict "$ACTIX_OPAQUE" 0.85) |
 | axum cache off ≥ 1.5× jwt-authorizer | $(ratios axum_off peer) | $(verdict "$VS_PEER" 1.5) |
 | axum cache off, 2 worker threads ≥ 1.8× 1 (not pinned: shares $CORES cores with wrk) | $(ratios threads2 threads1) | $(verdict "$THREADS" 1.8) |
 
