@@ -91,8 +91,9 @@ pub const DEFAULT_REPLAY_CAPACITY: usize = 1_000_000;
 
 /// Slots per proof of capacity: a table a quarter full rarely meets a full probe window.
 const SLOTS_PER_PROOF: usize = 4;
-/// How many slots from its home a proof may sit; every insert reads them all (four cache lines).
-const WINDOW: usize = 32;
+/// How many slots from its home a proof may sit; every insert reads them all: two cache lines
+/// (homes are aligned to a line of 8 slots).
+const WINDOW: usize = 16;
 /// The bits of a slot holding the proof's expiry (Unix seconds, modulo 2^24: 194 days).
 const EXPIRY_BITS: u32 = 24;
 const EXPIRY_MASK: u64 = (1 << EXPIRY_BITS) - 1;
@@ -101,7 +102,7 @@ const EXPIRY_MASK: u64 = (1 << EXPIRY_BITS) - 1;
 const MAX_AHEAD: i64 = 1 << (EXPIRY_BITS - 2);
 
 /// An in-memory [`ReplayStore`] for one instance, without locks: a fixed table of
-/// `4 × capacity` slots (8 bytes each, allocated once), each proof in one of the 32 slots from its
+/// `4 × capacity` slots (8 bytes each, allocated once), each proof in one of the 16 slots (two cache lines) from its
 /// home, a slot taken by one compare-and-swap. A proof's slot is reused only once it has expired:
 /// when every slot of its window holds a live proof, the store refuses to record (the request
 /// gets 503) rather than evict a proof that could still be replayed.
@@ -110,7 +111,7 @@ const MAX_AHEAD: i64 = 1 << (EXPIRY_BITS - 2);
 /// finds the other's gives its slot back and answers [`Recorded::Seen`], so at most one of them
 /// is told [`Recorded::New`] (both may be told `Seen`). A slot holds 40 bits of the proof's id
 /// and its expiry: a proof is taken for another one (and refused as a replay) with a chance of
-/// 2^-35 per insert at most.
+/// 2^-36 per insert at most.
 pub struct MemoryReplayStore {
     slots: Box<[AtomicU64]>,
     mask: usize,
@@ -146,7 +147,7 @@ impl MemoryReplayStore {
     }
 
     /// How many proofs it is sized for. Its table has four times as many slots, so a proof's
-    /// window of 32 is rarely full before this many are live; it never holds more than the
+    /// window of 16 is rarely full before this many are live; it never holds more than the
     /// table.
     pub fn capacity(&self) -> usize {
         self.capacity
@@ -193,7 +194,7 @@ impl MemoryReplayStore {
         };
         // 40 bits of id, never 0; the home slot from other bits of the key.
         let id = (word(0..8) >> EXPIRY_BITS) | (1 << 39);
-        let home = word(8..16) as usize & self.mask;
+        let home = word(8..16) as usize & self.mask & !7;
         let claim = pack(id, expires_at);
         // A slot taken from under us (another insert won it) sends us round again; a bounded
         // number of times, so a contended window cannot spin for ever.
