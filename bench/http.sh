@@ -88,7 +88,9 @@ fi
 
 # --- build -------------------------------------------------------------------------------------
 say "building release binaries"
-(cd "$ROOT" && cargo build --release --quiet -p petstore-axum -p petstore-actix -p petstore --bin dpop-request)
+(cd "$ROOT" && cargo build --release --quiet -p petstore-axum -p petstore-actix)
+# `--bin` would narrow the build above to that one binary: apart.
+(cd "$ROOT" && cargo build --release --quiet -p petstore --bin dpop-request)
 (cd "$ROOT" && cargo build --release --quiet --manifest-path bench/peer-jwt-authorizer/Cargo.toml \
     --target-dir "$TARGET")
 

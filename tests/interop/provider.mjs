@@ -16,6 +16,8 @@ import * as http from 'node:http';
 // ESM bare specifiers resolve relative to this file, so this finds
 // tests/interop/node_modules whatever the cwd is.
 import Provider, { errors } from 'oidc-provider';
+// oidc-provider's own JOSE library, for the token exchange grant below.
+import { createLocalJWKSet, jwtVerify } from 'jose';
 
 // oidc-provider prints its NOTICEs with console.info (stdout). Stdout is reserved
 // for the single JSON line, so route every console method to stderr.
@@ -89,11 +91,12 @@ const clients = [
     redirect_uris: [],
     token_endpoint_auth_method: 'client_secret_basic',
   },
-  // The gateway's client: client credentials with client_secret_basic, as petstore-gateway asks.
+  // The gateway's client: client credentials and token exchange with client_secret_basic, as
+  // petstore-gateway asks.
   {
     client_id: 'gateway-client',
     client_secret: 'gateway-secret', // test only
-    grant_types: ['client_credentials'],
+    grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
     response_types: [],
     redirect_uris: [],
     token_endpoint_auth_method: 'client_secret_basic',
@@ -157,9 +160,62 @@ function makeProvider(issuer) {
       },
     },
   });
+  registerTokenExchange(provider, issuer, keys);
   provider.on('server_error', (_ctx, err) => log('server_error', err));
   provider.on('grant.error', (_ctx, err) => log('grant.error', err.message, err.error_description ?? ''));
   return provider;
+}
+
+// ---------------------------------------------------------------------------
+// Token exchange (RFC 8693), through oidc-provider's grant type extension point
+// ---------------------------------------------------------------------------
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+// The subject token must be an access token this provider signed; the exchanged token is a JWT
+// for the requested resource, with the subject's `sub` and the requesting client as `client_id`.
+function registerTokenExchange(provider, issuer, keys) {
+  const publicKeys = [keys.rsa, keys.ec, keys.okp].map(({ d, p, q, dp, dq, qi, ...pub }) => pub);
+  const jwks = createLocalJWKSet({ keys: publicKeys });
+  provider.registerGrantType(TOKEN_EXCHANGE, async (ctx) => {
+    const { params, client } = ctx.oidc;
+    if (params.subject_token_type !== ACCESS_TOKEN_TYPE || !params.subject_token) {
+      throw new errors.InvalidRequest('subject_token must be an access token');
+    }
+    let subject;
+    try {
+      ({ payload: subject } = await jwtVerify(params.subject_token, jwks, { issuer }));
+    } catch {
+      throw new errors.InvalidGrant('the subject token is not valid');
+    }
+    const rs = RESOURCE_SERVERS[params.resource];
+    if (!rs || rs.opaque) throw new errors.InvalidTarget('unknown resource');
+    const allowed = new Set(rs.scope.split(' '));
+    const scope = (params.scope ?? '').split(' ').filter((s) => allowed.has(s)).join(' ') || undefined;
+    const token = new provider.AccessToken({
+      accountId: subject.sub,
+      client,
+      grantId: `exchange-${crypto.randomUUID()}`,
+      gty: 'token-exchange',
+      scope,
+    });
+    token.resourceServer = new provider.ResourceServer(params.resource, {
+      scope: rs.scope,
+      audience: rs.audience,
+      accessTokenTTL: 3600,
+      accessTokenFormat: 'jwt',
+      jwt: { sign: { alg: 'ES256', kid: keys.ec.kid } },
+    });
+    const value = await token.save();
+    ctx.body = {
+      access_token: value,
+      issued_token_type: ACCESS_TOKEN_TYPE,
+      token_type: 'Bearer',
+      expires_in: token.expiration,
+      scope,
+    };
+  }, ['subject_token', 'subject_token_type', 'resource', 'audience', 'scope', 'requested_token_type']);
 }
 
 // ---------------------------------------------------------------------------

@@ -21,7 +21,8 @@ pub struct Endpoints {
     pub rotate_url: String,
 }
 
-/// A running provider. Dropping it ends the process (stdin closes, and the child is killed).
+/// A running provider (with token exchange for `gateway-client`, through its grant type
+/// extension point). Dropping it ends the process (stdin closes, and the child is killed).
 pub struct Provider {
     endpoints: Endpoints,
     client: reqwest::Client,

@@ -147,3 +147,34 @@ async fn the_gateway_calls_the_petstore_with_the_providers_client_credentials_to
     // The caller's token does not open the Petstore itself.
     assert_eq!(get(&petstore.base, "/pets", &caller).await, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_gateway_exchanges_the_callers_token_at_the_provider() {
+    let provider = Provider::start().await;
+    let petstore = start(Implementation::Actix, &[("AUTH_ISSUER", provider.issuer())]).await;
+    let (id, secret) = Provider::GATEWAY_CLIENT;
+    let (gateway, _, _server) = petstore_e2e::start_gateway(&[
+        ("UPSTREAM_URL", &petstore.base),
+        ("AUTH_ISSUER", provider.issuer()),
+        ("GATEWAY_CLIENT_ID", id),
+        ("GATEWAY_CLIENT_SECRET", secret),
+        ("UPSTREAM_AUDIENCE", "urn:petstore"),
+        ("GATEWAY_UPSTREAM_AUTH", "token_exchange"),
+    ])
+    .await;
+    // Two callers: each is seen by the Petstore as itself, through the gateway's client.
+    for caller in ["es256-client", "eddsa-client"] {
+        let token = provider.token(caller, "gateway:pets", Some("urn:petstore-gateway")).await;
+        assert_eq!(get(&gateway, "/api/pets", &token).await, StatusCode::OK, "{caller}");
+        let me: serde_json::Value = reqwest::Client::new()
+            .get(format!("{gateway}/api/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!((me["sub"].as_str(), me["client_id"].as_str()), (Some(caller), Some(id)), "{me}");
+    }
+}
