@@ -15,35 +15,13 @@
 use std::hint::black_box;
 
 use auth_core::dev_issuer::DevIssuer;
-use auth_core::{
-    Algorithm, Authentication, Authenticator, IntrospectionOptions, IssuerConfig, RequestView, Validator,
-};
+use auth_core::{Algorithm, Authentication, Authenticator, IntrospectionOptions, IssuerConfig, Validator};
 use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "support/get_pets.rs"]
+mod get_pets;
 use futures_util::FutureExt;
-
-/// `GET /pets` with one `Authorization` field.
-struct Request(Vec<u8>);
-
-impl RequestView for Request {
-    fn method(&self) -> &str {
-        "GET"
-    }
-    fn scheme(&self) -> Option<&str> {
-        None
-    }
-    fn authority(&self) -> Option<&str> {
-        None
-    }
-    fn path(&self) -> &str {
-        "/pets"
-    }
-    fn query(&self) -> Option<&str> {
-        None
-    }
-    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        (name == "authorization").then_some(self.0.as_slice()).into_iter()
-    }
-}
+use get_pets::Request;
 
 fn benches(c: &mut Criterion) {
     let runtime =

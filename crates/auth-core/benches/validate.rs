@@ -18,14 +18,17 @@ use std::hint::black_box;
 
 use auth_core::dev_issuer::SigningKey;
 use auth_core::{
-    Algorithm, Authentication, Authenticator, IssuerConfig, RequestView, StaticKey, TokenCacheOptions,
-    Validator,
+    Algorithm, Authentication, Authenticator, IssuerConfig, StaticKey, TokenCacheOptions, Validator,
 };
 use aws_lc_rs::{hmac, signature};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "support/get_pets.rs"]
+mod get_pets;
 use futures_util::FutureExt;
+use get_pets::Request;
 use serde_json::json;
 
 const ISS: &str = "https://idp.example.com";
@@ -160,30 +163,6 @@ fn bench_algorithm(c: &mut Criterion, alg: Algorithm) {
         b.iter(|| jsonwebtoken::decode::<PeerClaims>(black_box(&token), &dkey, &validation))
     });
     g.finish();
-}
-
-/// A `GET /pets` with one `Authorization` header, as an adapter shows it.
-struct Request(Vec<u8>);
-
-impl RequestView for Request {
-    fn method(&self) -> &str {
-        "GET"
-    }
-    fn scheme(&self) -> Option<&str> {
-        None
-    }
-    fn authority(&self) -> Option<&str> {
-        None
-    }
-    fn path(&self) -> &str {
-        "/pets"
-    }
-    fn query(&self) -> Option<&str> {
-        None
-    }
-    fn header_values<'a>(&'a self, name: &'static str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        (name == "authorization").then_some(self.0.as_slice()).into_iter()
-    }
 }
 
 fn benches(c: &mut Criterion) {

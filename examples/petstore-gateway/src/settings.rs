@@ -121,11 +121,7 @@ pub struct Settings {
 impl Settings {
     /// Reads the process environment. A variable that is not valid UTF-8 is an error too.
     pub fn from_env() -> Result<Settings, ConfigError> {
-        for name in VARIABLES {
-            if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
-                return Err(ConfigError::new(name, "is not valid UTF-8"));
-            }
-        }
+        petstore::refuse_non_utf8(&VARIABLES)?;
         Settings::from_lookup(|name| std::env::var(name).ok())
     }
 

@@ -160,11 +160,7 @@ impl Default for Settings {
 impl Settings {
     /// Reads the process environment. A variable that is not valid UTF-8 is an error too.
     pub fn from_env() -> Result<Settings, ConfigError> {
-        for name in VARIABLES {
-            if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
-                return Err(ConfigError::new(name, "is not valid UTF-8"));
-            }
-        }
+        refuse_non_utf8(&VARIABLES)?;
         Settings::from_lookup(|name| std::env::var(name).ok())
     }
 
@@ -266,6 +262,17 @@ fn introspection(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Introsp
         )),
         (None, None) => Ok(None),
     }
+}
+
+/// The first of `names` set to a value that is not valid UTF-8, as an error naming it (a lookup
+/// with `std::env::var(..).ok()` would take it for unset).
+pub fn refuse_non_utf8(names: &[&str]) -> Result<(), ConfigError> {
+    for name in names {
+        if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
+            return Err(ConfigError::new(*name, "is not valid UTF-8"));
+        }
+    }
+    Ok(())
 }
 
 fn parse_algorithms(list: &str) -> Result<Vec<Algorithm>, ConfigError> {

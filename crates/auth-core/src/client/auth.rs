@@ -85,27 +85,10 @@ impl PrivateKey {
             "iat": now,
             "exp": now + 60,
         });
-        let mut header = jsonwebtoken::Header::new(jwt_alg(self.alg));
+        let mut header = jsonwebtoken::Header::new(self.alg.to_jsonwebtoken());
         header.kid = self.kid.clone();
         header.typ = Some("JWT".into());
         jsonwebtoken::encode(&header, &claims, &self.key).map_err(|e| e.to_string())
-    }
-}
-
-pub(crate) fn jwt_alg(alg: Algorithm) -> jsonwebtoken::Algorithm {
-    match alg {
-        Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
-        Algorithm::RS384 => jsonwebtoken::Algorithm::RS384,
-        Algorithm::RS512 => jsonwebtoken::Algorithm::RS512,
-        Algorithm::PS256 => jsonwebtoken::Algorithm::PS256,
-        Algorithm::PS384 => jsonwebtoken::Algorithm::PS384,
-        Algorithm::PS512 => jsonwebtoken::Algorithm::PS512,
-        Algorithm::ES256 => jsonwebtoken::Algorithm::ES256,
-        Algorithm::ES384 => jsonwebtoken::Algorithm::ES384,
-        Algorithm::EdDSA => jsonwebtoken::Algorithm::EdDSA,
-        Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,
-        Algorithm::HS384 => jsonwebtoken::Algorithm::HS384,
-        Algorithm::HS512 => jsonwebtoken::Algorithm::HS512,
     }
 }
 

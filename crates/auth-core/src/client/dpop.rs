@@ -58,7 +58,7 @@ impl DpopSigner {
             crate::KeyFamily::Hmac => return Err(ConfigError::new(setting, "a DPoP key is asymmetric")),
         }
         .map_err(|e| ConfigError::new(setting, format!("not a {alg} private key in PEM: {e}")))?;
-        let alg_jwt = super::auth::jwt_alg(alg);
+        let alg_jwt = alg.to_jsonwebtoken();
         let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, alg_jwt)
             .map_err(|e| ConfigError::new(setting, format!("cannot derive the public key: {e}")))?;
         // The public members only: no `alg`, `kid` or `use` (RFC 7638 thumbprints ignore them).
@@ -98,7 +98,7 @@ impl DpopSigner {
         if let Some(nonce) = self.nonce_for(&url) {
             claims["nonce"] = nonce.into();
         }
-        let mut header = jsonwebtoken::Header::new(super::auth::jwt_alg(self.0.alg));
+        let mut header = jsonwebtoken::Header::new(self.0.alg.to_jsonwebtoken());
         header.typ = Some("dpop+jwt".into());
         header.jwk = Some(self.0.jwk.clone());
         jsonwebtoken::encode(&header, &claims, &self.0.key).map_err(|e| e.to_string())

@@ -117,23 +117,6 @@ mod imp {
 
     pub(crate) struct Verifier(DecodingKey);
 
-    fn jwt_alg(alg: Algorithm) -> jsonwebtoken::Algorithm {
-        match alg {
-            Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,
-            Algorithm::HS384 => jsonwebtoken::Algorithm::HS384,
-            Algorithm::HS512 => jsonwebtoken::Algorithm::HS512,
-            Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
-            Algorithm::RS384 => jsonwebtoken::Algorithm::RS384,
-            Algorithm::RS512 => jsonwebtoken::Algorithm::RS512,
-            Algorithm::PS256 => jsonwebtoken::Algorithm::PS256,
-            Algorithm::PS384 => jsonwebtoken::Algorithm::PS384,
-            Algorithm::PS512 => jsonwebtoken::Algorithm::PS512,
-            Algorithm::ES256 => jsonwebtoken::Algorithm::ES256,
-            Algorithm::ES384 => jsonwebtoken::Algorithm::ES384,
-            Algorithm::EdDSA => jsonwebtoken::Algorithm::EdDSA,
-        }
-    }
-
     impl Verifier {
         pub(crate) fn new(material: &KeyMaterial, _algorithms: AlgorithmSet) -> Option<Self> {
             Some(Verifier(match material {
@@ -147,7 +130,7 @@ mod imp {
 
         pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> bool {
             let provider = &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
-            (provider.verifier_factory)(&jwt_alg(alg), &self.0)
+            (provider.verifier_factory)(&alg.to_jsonwebtoken(), &self.0)
                 .is_ok_and(|v| v.verify(message, &sig.to_vec()).is_ok())
         }
     }
