@@ -10,7 +10,7 @@
 //! | `GET /api/pets` | scope `gateway:pets` | `GET /pets` |
 //! | `GET /api/me` | scope `gateway:pets` | `GET /me` |
 //!
-//! The upstream's answer comes back as it is (status, `Content-Type`, body), after the one retry
+//! The upstream's answer comes back as it is (status, `Content-Type`, `WWW-Authenticate`, body), after the one retry
 //! on 401 the outbound middleware makes. An upstream that cannot be reached or does not answer
 //! within 5 s is `502 {"error":"upstream_unavailable"}`; a token that cannot be obtained is `503`
 //! with `Retry-After`, `{"error":"token_unavailable"}`.

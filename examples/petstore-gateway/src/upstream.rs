@@ -48,8 +48,8 @@ impl Upstream {
     }
 
     /// `GET {base}{path}` for a caller holding `caller_token` (used only as the subject of a token
-    /// exchange). The upstream's status, `Content-Type` and body come back as they are; its
-    /// `WWW-Authenticate` is about the gateway's token, not the caller's, and stays here.
+    /// exchange). The upstream's status, `Content-Type`, `WWW-Authenticate` (a 401 must carry
+    /// one) and body come back as they are; its `DPoP-Nonce` is for the gateway and stays here.
     pub async fn get(&self, path: &str, caller_token: &str) -> Response {
         let mut request = self.client.get(format!("{}{path}", self.base_url)).timeout(UPSTREAM_TIMEOUT);
         if self.exchange {
@@ -67,6 +67,8 @@ impl Upstream {
         };
         let status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
         let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+        let challenges: Vec<HeaderValue> =
+            response.headers().get_all(header::WWW_AUTHENTICATE).iter().cloned().collect();
         let body = match read_bounded(response).await {
             Ok(body) => body,
             Err(why) => {
@@ -77,6 +79,9 @@ impl Upstream {
         let mut answer = (status, body).into_response();
         if let Some(content_type) = content_type {
             answer.headers_mut().insert(header::CONTENT_TYPE, content_type);
+        }
+        for challenge in challenges {
+            answer.headers_mut().append(header::WWW_AUTHENTICATE, challenge);
         }
         answer
     }

@@ -80,15 +80,16 @@ async fn configured_by_its_variables_and_its_faults() {
             .await;
     let (id, secret) = idp.service_client();
     let caller = idp.token().audience("petstore-gateway").scope("gateway:pets").sign();
-    let vars = |upstream: &str, secret: &str| {
+    let vars_for = |upstream: &str, secret: &str, audience: &str| {
         vec![
             ("UPSTREAM_URL".to_owned(), upstream.to_owned()),
             ("AUTH_ISSUER".to_owned(), idp.issuer().to_owned()),
             ("GATEWAY_CLIENT_ID".to_owned(), id.to_owned()),
             ("GATEWAY_CLIENT_SECRET".to_owned(), secret.to_owned()),
-            ("UPSTREAM_AUDIENCE".to_owned(), "urn:petstore".to_owned()),
+            ("UPSTREAM_AUDIENCE".to_owned(), audience.to_owned()),
         ]
     };
+    let vars = |upstream: &str, secret: &str| vars_for(upstream, secret, "urn:petstore");
     let start_with = |vars: Vec<(String, String)>| async move {
         let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         start_gateway(&vars).await
@@ -97,6 +98,14 @@ async fn configured_by_its_variables_and_its_faults() {
     let (status, _, me) = get(&format!("{base}/api/me"), Some(&caller)).await;
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(me["sub"], id);
+
+    // The Petstore refuses the gateway's token (another audience), after the one retry: its 401
+    // comes back as it is, challenge included.
+    let (base, _, _server) = start_with(vars_for(&petstore.base, secret, "urn:elsewhere")).await;
+    let (status, challenge, body) = get(&format!("{base}/api/pets"), Some(&caller)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(challenge.unwrap().contains(r#"error="invalid_token""#));
+    assert_eq!(body["error"], "invalid_token");
 
     // The provider refuses the gateway's credentials: 503 token_unavailable, with Retry-After.
     let (base, _, _server) = start_with(vars(&petstore.base, "not-the-secret")).await;
