@@ -185,4 +185,26 @@ async fn dpop_bound_tokens_travel_with_fresh_proofs_and_follow_the_servers_nonce
     }
     // The nonce retry kept the token: one token request in all.
     assert_eq!(c.requests(), 1);
+
+    // A nonce handed out ahead on a 200 (RFC 9449 §8.2) is the one the next proof carries.
+    let echo = Router::new().route(
+        "/nonce",
+        get(|headers: http::HeaderMap| async move {
+            let proof = headers["dpop"].to_str().unwrap().to_owned();
+            let payload = proof.split('.').nth(1).unwrap().to_owned();
+            let claims: serde_json::Value = serde_json::from_slice(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap(),
+            )
+            .unwrap();
+            ([("dpop-nonce", "ahead-1")], claims["nonce"].as_str().unwrap_or("none").to_owned())
+        }),
+    );
+    let tokens = OutboundTokens::client_credentials(c.clone(), Target::resource(API));
+    let service = OutboundAuthLayer::new(tokens).origin("http://echo.test").layer(echo);
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let res = service.clone().oneshot(Request::get("/nonce").body(Body::empty()).unwrap()).await.unwrap();
+        seen.push(text(res).await);
+    }
+    assert_eq!(seen, ["none", "ahead-1"]);
 }

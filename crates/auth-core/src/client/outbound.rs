@@ -92,7 +92,8 @@ impl OutboundTokens {
     /// `WWW-Authenticate` values and maybe a `DPoP-Nonce`, having sent `sent`: a 401
     /// `invalid_token` (the token is dropped from the cache if it is still the one sent; a newer
     /// one is kept), or a 401 `use_dpop_nonce` with a nonce (remembered for the retry). The
-    /// caller retries once, never more.
+    /// caller retries once, never more. A `DPoP-Nonce` on any other answer is remembered too
+    /// (RFC 9449 §8.2: a server hands out its next nonce ahead), for the next call to that origin.
     #[allow(clippy::too_many_arguments)]
     pub fn should_retry<'v>(
         &self,
@@ -104,6 +105,12 @@ impl OutboundTokens {
         sent: &AccessToken,
     ) -> bool {
         if status != 401 {
+            if let (Some(signer), Some(nonce)) =
+                (self.client.dpop(), dpop_nonce.and_then(|n| std::str::from_utf8(n).ok()))
+                && sent.is_dpop()
+            {
+                signer.remember_nonce(uri, nonce);
+            }
             return false;
         }
         let challenges: Vec<&[u8]> = challenges.into_iter().collect();

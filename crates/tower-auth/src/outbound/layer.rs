@@ -113,7 +113,9 @@ where
                 .call(authorized(req, &tokens, proof_uri.as_deref(), &token)?)
                 .await
                 .map_err(Into::into)?;
-            if response.status() != http::StatusCode::UNAUTHORIZED {
+            if response.status() != http::StatusCode::UNAUTHORIZED
+                && !response.headers().contains_key("dpop-nonce")
+            {
                 return Ok(response);
             }
             let uri = proof_uri.unwrap_or_else(uri);
