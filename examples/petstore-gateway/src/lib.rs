@@ -185,14 +185,11 @@ fn client_variable(e: ConfigError) -> ConfigError {
 }
 
 fn upstream(settings: &Settings, url: &str, client: TokenClient, target: Target) -> Upstream {
-    match settings.upstream_auth {
-        UpstreamAuth::ClientCredentials => {
-            Upstream::new(url, OutboundTokens::client_credentials(client, target), false)
-        }
-        UpstreamAuth::TokenExchange => {
-            Upstream::new(url, OutboundTokens::token_exchange(client, target), true)
-        }
-    }
+    let tokens = match settings.upstream_auth {
+        UpstreamAuth::ClientCredentials => OutboundTokens::client_credentials(client, target),
+        UpstreamAuth::TokenExchange => OutboundTokens::token_exchange(client, target),
+    };
+    Upstream::new(url, tokens)
 }
 
 /// The gateway's router.

@@ -20,26 +20,21 @@ pub const MAX_UPSTREAM_BODY: usize = 4 * 1024 * 1024;
 pub struct Upstream {
     client: ClientWithMiddleware,
     base_url: Arc<str>,
-    exchange: bool,
 }
 
 impl std::fmt::Debug for Upstream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upstream")
-            .field("base_url", &self.base_url)
-            .field("exchange", &self.exchange)
-            .finish()
+        f.debug_struct("Upstream").field("base_url", &self.base_url).finish()
     }
 }
 
 impl Upstream {
-    /// Calls under `base_url` (no trailing slash) with tokens from `tokens`; `exchange` when
-    /// `tokens` exchanges the caller's token.
-    pub fn new(base_url: &str, tokens: OutboundTokens, exchange: bool) -> Upstream {
+    /// Calls under `base_url` (no trailing slash) with tokens from `tokens`.
+    pub fn new(base_url: &str, tokens: OutboundTokens) -> Upstream {
         let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
             .with(OutboundAuthMiddleware::new(tokens))
             .build();
-        Upstream { client, base_url: Arc::from(base_url), exchange }
+        Upstream { client, base_url: Arc::from(base_url) }
     }
 
     /// The upstream's base URL.
@@ -51,10 +46,12 @@ impl Upstream {
     /// exchange). The upstream's status, `Content-Type`, `WWW-Authenticate` (a 401 must carry
     /// one) and body come back as they are; its `DPoP-Nonce` is for the gateway and stays here.
     pub async fn get(&self, path: &str, caller_token: &str) -> Response {
-        let mut request = self.client.get(format!("{}{path}", self.base_url)).timeout(UPSTREAM_TIMEOUT);
-        if self.exchange {
-            request = request.with_extension(SubjectToken(Arc::from(caller_token)));
-        }
+        // The subject of a token exchange; tokens of the gateway's own ignore it. Never sent.
+        let request = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .timeout(UPSTREAM_TIMEOUT)
+            .with_extension(SubjectToken(Arc::from(caller_token)));
         let response = match request.send().await {
             Ok(response) => response,
             Err(reqwest_middleware::Error::Middleware(e)) => {

@@ -27,7 +27,7 @@ pub async fn send(
     url: &str,
     body: Option<&str>,
 ) -> Result<DpopAnswer, reqwest::Error> {
-    let htu = url.split(['?', '#']).next().unwrap_or_default();
+    let htu = htu(url);
     let mut nonce: Option<String> = None;
     loop {
         let mut proof = key.proof(method.as_str(), htu).access_token(token);
@@ -49,6 +49,11 @@ pub async fn send(
         }
         return Ok(DpopAnswer { response, retried_with_nonce });
     }
+}
+
+/// A proof's `htu` for a request to `url`: the URL without its query and fragment.
+pub fn htu(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or_default()
 }
 
 /// The nonce of a `401 … error="use_dpop_nonce"` answer.

@@ -359,18 +359,10 @@ async fn request(shared: &Shared, target: &Target, subject: Option<&str>) -> Res
         Some(secs) if secs.is_finite() && secs > 0.0 => Duration::from_secs_f64(secs.min(1e9)),
         _ => s.default_lifetime,
     };
-    let scheme = if answer.token_type.eq_ignore_ascii_case("dpop") { "DPoP" } else { "Bearer" };
-    // Built once per token, not per call; a token that cannot be a header field is no token.
-    let mut header = reqwest::header::HeaderValue::try_from(format!("{scheme} {}", answer.access_token))
-        .map_err(|_| unavailable(&"the answer's access_token cannot be sent in a header"))?;
-    header.set_sensitive(true);
-    Ok(AccessToken {
-        token: Arc::from(answer.access_token),
-        token_type: Arc::from(answer.token_type),
-        header,
-        expires_at: Instant::now() + lifetime,
-        generation: shared.generation.fetch_add(1, Ordering::Relaxed) + 1,
-    })
+    let generation = shared.generation.fetch_add(1, Ordering::Relaxed) + 1;
+    // A token that cannot be a header field is no token.
+    AccessToken::new(answer.access_token, answer.token_type, Instant::now() + lifetime, generation)
+        .ok_or_else(|| unavailable(&"the answer's access_token cannot be sent in a header"))
 }
 
 async fn endpoint(s: &Settings) -> Result<Url, String> {

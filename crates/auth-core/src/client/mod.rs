@@ -80,6 +80,10 @@ impl Target {
     }
 }
 
+fn is_dpop_type(token_type: &str) -> bool {
+    token_type.eq_ignore_ascii_case("dpop")
+}
+
 /// A token from the provider.
 #[derive(Clone)]
 pub struct AccessToken {
@@ -114,7 +118,27 @@ impl AccessToken {
 
     /// Whether the provider bound it to the client's DPoP key (`token_type` `DPoP`).
     pub fn is_dpop(&self) -> bool {
-        self.token_type.eq_ignore_ascii_case("dpop")
+        is_dpop_type(&self.token_type)
+    }
+
+    /// A token as the provider answered it; `None` when it cannot be sent in a header field.
+    /// The `Authorization` value is built here, once per token.
+    fn new(
+        token: String,
+        token_type: String,
+        expires_at: tokio::time::Instant,
+        generation: u64,
+    ) -> Option<Self> {
+        let scheme = if is_dpop_type(&token_type) { "DPoP" } else { "Bearer" };
+        let mut header = reqwest::header::HeaderValue::try_from(format!("{scheme} {token}")).ok()?;
+        header.set_sensitive(true);
+        Some(AccessToken {
+            token: Arc::from(token),
+            token_type: Arc::from(token_type),
+            header,
+            expires_at,
+            generation,
+        })
     }
 
     /// When it expires.

@@ -104,23 +104,20 @@ impl OutboundTokens {
         subject: Option<&SubjectToken>,
         sent: &AccessToken,
     ) -> bool {
+        let nonce = dpop_nonce.and_then(|n| std::str::from_utf8(n).ok());
+        let signer = self.client.dpop();
+        if let (Some(signer), Some(nonce)) = (signer, nonce)
+            && (status == 401 || sent.is_dpop())
+        {
+            signer.remember_nonce(uri, nonce);
+        }
         if status != 401 {
-            if let (Some(signer), Some(nonce)) =
-                (self.client.dpop(), dpop_nonce.and_then(|n| std::str::from_utf8(n).ok()))
-                && sent.is_dpop()
-            {
-                signer.remember_nonce(uri, nonce);
-            }
             return false;
         }
         let challenges: Vec<&[u8]> = challenges.into_iter().collect();
-        if let (Some(signer), Some(nonce)) =
-            (self.client.dpop(), dpop_nonce.and_then(|n| std::str::from_utf8(n).ok()))
+        if signer.is_some() && nonce.is_some() && challenges.iter().any(|c| names_error(c, "use_dpop_nonce"))
         {
-            signer.remember_nonce(uri, nonce);
-            if challenges.iter().any(|c| names_error(c, "use_dpop_nonce")) {
-                return true;
-            }
+            return true;
         }
         if !challenges.iter().any(|c| names_error(c, "invalid_token")) {
             return false;

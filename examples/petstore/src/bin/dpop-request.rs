@@ -75,7 +75,7 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     if let Some(count) = args.proofs {
-        let htu = args.url.split(['?', '#']).next().unwrap_or_default();
+        let htu = petstore::dpop_client::htu(&args.url);
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for _ in 0..count {
             let proof = key.proof(method.as_str(), htu).access_token(&args.token).sign();

@@ -123,20 +123,19 @@ fn pack(id: u64, expires_at: i64) -> u64 {
     (id << EXPIRY_BITS) | (expires_at as u64 & EXPIRY_MASK)
 }
 
-/// Whether the slot's proof is live at `now`: its expiry, modulo 2^24, is not behind `now`.
-fn live(slot: u64, now: i64) -> bool {
-    let ahead = (slot & EXPIRY_MASK).wrapping_sub(now as u64 & EXPIRY_MASK) & EXPIRY_MASK;
-    slot != 0 && ahead < (1 << (EXPIRY_BITS - 1))
+/// The slot's expiry minus `now`, modulo 2^24: small for a live proof, near 2^24 for one past.
+fn seconds_left(slot: u64, now: i64) -> u64 {
+    (slot & EXPIRY_MASK).wrapping_sub(now as u64 & EXPIRY_MASK) & EXPIRY_MASK
 }
 
-/// The seconds until the earliest live slot of a window expires.
-fn expiry_of(slot: u64, now: i64) -> i64 {
-    ((slot & EXPIRY_MASK).wrapping_sub(now as u64 & EXPIRY_MASK) & EXPIRY_MASK) as i64
+/// Whether the slot's proof is live at `now`: its expiry, modulo 2^24, is not behind `now`.
+fn live(slot: u64, now: i64) -> bool {
+    slot != 0 && seconds_left(slot, now) < (1 << (EXPIRY_BITS - 1))
 }
 
 impl MemoryReplayStore {
-    /// A store holding at least `capacity` proofs (its table has `4 × capacity` slots, at least
-    /// 64, rounded up to a power of two).
+    /// A store sized for `capacity` proofs (its table has `4 × capacity` slots, at least 32,
+    /// rounded up to a power of two).
     pub fn new(capacity: usize) -> Self {
         let slots = capacity.saturating_mul(SLOTS_PER_PROOF).max(2 * WINDOW).next_power_of_two();
         MemoryReplayStore {
@@ -231,10 +230,10 @@ impl MemoryReplayStore {
     fn full(&self, home: usize, now: i64) -> ReplayStoreError {
         let wait = self
             .window(home)
-            .map(|(_, slot)| expiry_of(slot.load(Ordering::Relaxed), now))
+            .map(|(_, slot)| seconds_left(slot.load(Ordering::Relaxed), now))
             .min()
             .unwrap_or(0);
-        let secs = u64::try_from(wait + 1).unwrap_or(1).max(1);
+        let secs = wait.saturating_add(1);
         ReplayStoreError {
             reason: "the in-memory replay store is full",
             retry_after: Duration::from_secs(secs),
