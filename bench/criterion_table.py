@@ -106,3 +106,18 @@ try:
     print(f"| `GET`, answered at once | {bare:,.0f} ns | {layered:,.0f} ns | {layered - bare:,.0f} ns |")
 except FileNotFoundError:
     pass
+
+# Revocation (`cargo bench -p auth-core --features redis --bench revocation`): the deny-list
+# check on a verified-token cache hit, next to the same hit without a list.
+try:
+    hit, empty, small, full, lookup, req, req_full = (
+        ns("revocation", n)
+        for n in ("hit", "hit_empty", "hit_1k", "hit_1m", "lookup_1k", "request_hit", "request_hit_1m"))
+    print()
+    print("| cache hit | no list | empty list | 1,000 entries | 1,000,000 entries | added by 1,000,000 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(f"| `validate` | {hit:,.0f} ns | {empty:,.0f} ns | {small:,.0f} ns | {full:,.0f} ns | {full - hit:+,.0f} ns |")
+    print(f"| `authenticate` (a request) | {req:,.0f} ns | | | {req_full:,.0f} ns | {req_full - req:+,.0f} ns |")
+    print(f"| the replica lookup alone (4 kinds) | | | {lookup:,.0f} ns | | |")
+except FileNotFoundError:
+    pass

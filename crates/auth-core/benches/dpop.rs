@@ -38,6 +38,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group};
 use futures_util::FutureExt;
+#[path = "support/memory.rs"]
+mod memory;
+use memory::resident_bytes;
 use serde_json::json;
 
 const ISS: &str = "https://idp.example.com";
@@ -222,13 +225,6 @@ fn bench_replay_store(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-/// Resident memory of this process, in bytes (Linux).
-fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
 }
 
 /// 10,000,000 distinct proofs offered within one window to a store of the default capacity.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::checks::dpop::{DpopCheck, DpopMode, DpopOptions};
+use crate::checks::revocation::{RevocationCheck, Revocations};
 use crate::checks::{ClaimsCheck, RequestCheck, Stage};
 use crate::claims::{Claims, Profile, TimeRules};
 use crate::clock::{Clock, SystemClock};
@@ -49,6 +50,7 @@ pub struct ValidatorBuilder {
     token_cache: TokenCacheOptions,
     dpop: DpopOptions,
     introspection: Option<IntrospectionOptions>,
+    revocations: Option<Revocations>,
 }
 
 impl Default for ValidatorBuilder {
@@ -73,6 +75,7 @@ impl Default for ValidatorBuilder {
             token_cache: TokenCacheOptions::default(),
             dpop: DpopOptions::default(),
             introspection: None,
+            revocations: None,
         }
     }
 }
@@ -228,6 +231,14 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Refuses tokens on this deny-list, on every request (see [`crate::checks::revocation`]).
+    /// Keep a clone of `revocations` to revoke with (or reach it with
+    /// [`Validator::revocations`]).
+    pub fn revocations(mut self, revocations: Revocations) -> Self {
+        self.revocations = Some(revocations);
+        self
+    }
+
     /// Checks every setting and builds the validator. Nothing is fetched yet: keys come with the
     /// first request, or with [`Validator::warm_up`].
     pub fn build(self) -> Result<Validator, ConfigError> {
@@ -335,6 +346,9 @@ impl ValidatorBuilder {
         if let Some(check) = &dpop {
             checks.push((Stage::KeyBinding, Arc::clone(check) as Arc<dyn RequestCheck>));
         }
+        if let Some(revocations) = &self.revocations {
+            checks.push((Stage::Revocation, Arc::new(RevocationCheck::new(revocations.clone()))));
+        }
         let dpop_challenge = dpop.as_ref().map(|check| DpopChallenge {
             algs: Arc::from(self.dpop.algs_param()),
             required: self.dpop.mode() == DpopMode::Required,
@@ -350,6 +364,7 @@ impl ValidatorBuilder {
             }
         }
         let checks_read_body = checks.iter().any(|c| c.reads_body());
+        let checks_read_request = checks.iter().any(|c| c.reads_request());
 
         let introspection = match &self.introspection {
             None => None,
@@ -395,6 +410,7 @@ impl ValidatorBuilder {
             checks,
             check_headers,
             checks_read_body,
+            checks_read_request,
             challenges: ChallengeRules {
                 realm: self.realm.map(Arc::from),
                 bearer: self.dpop.mode().accepts_bearer(),
@@ -405,6 +421,7 @@ impl ValidatorBuilder {
             dpop_mode: self.dpop.mode(),
             dpop,
             introspection,
+            revocations: self.revocations,
         })))
     }
 }

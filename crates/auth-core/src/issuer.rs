@@ -173,4 +173,9 @@ impl IssuerRegistry {
     pub(crate) fn entries(&self) -> impl Iterator<Item = &IssuerKeys> {
         self.entries.iter().map(|(_, k)| k)
     }
+
+    /// The issuers' names, for those configured by name.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().filter_map(|(name, _)| name.as_deref())
+    }
 }

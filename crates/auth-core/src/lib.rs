@@ -19,6 +19,8 @@ mod pipeline;
 pub mod request;
 pub mod requirements;
 mod stats;
+#[cfg(feature = "redis")]
+pub mod store;
 pub mod token;
 mod token_cache;
 mod validator;

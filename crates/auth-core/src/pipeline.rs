@@ -280,6 +280,9 @@ impl Authenticator {
 
     fn facts<'r, R: RequestView>(&self, req: &'r R) -> RequestFacts<'r> {
         let inner = &self.0.validator.0;
+        if !inner.checks_read_request {
+            return RequestFacts::none();
+        }
         RequestFacts::borrow(req, &self.0.target, &inner.check_headers, inner.checks_read_body)
     }
 

@@ -91,6 +91,8 @@ impl Stats {
             token_cache_misses: self.full_accepted.get() + get(&self.full_rejected),
             token_cache_entries: 0,
             dpop_replay_store_unavailable: 0,
+            revocation_stale_refusals: 0,
+            revocation_stale_passes: 0,
             rejected: Reason::ALL
                 .iter()
                 .zip(&self.rejected.0)
@@ -170,6 +172,11 @@ pub struct StatsSnapshot {
     /// DPoP proofs answered 503 because the replay store could not record them (full, or a
     /// shared store down): also counted under `unavailable`.
     pub dpop_replay_store_unavailable: u64,
+    /// Requests answered 503 because the shared revocation replica was stale (also counted
+    /// under `unavailable`).
+    pub revocation_stale_refusals: u64,
+    /// Requests let through while the revocation replica was stale (fail-open policy).
+    pub revocation_stale_passes: u64,
     /// Rejections by reason label ([`AuthError::reason`]), only reasons seen.
     pub rejected: Vec<(&'static str, u64)>,
 }

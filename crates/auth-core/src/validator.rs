@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::builder::ValidatorBuilder;
 use crate::checks::dpop::{DpopCheck, DpopMode};
+use crate::checks::revocation::Revocations;
 use crate::checks::{CheckInput, Checked, Passed, RequestCheck, RequestFacts};
 use crate::claims::Claims;
 use crate::error::{AuthError, ChallengeRules, Rejection, Scheme};
@@ -45,6 +46,8 @@ pub(crate) struct Inner {
     /// The request headers the checks read, each once.
     pub(crate) check_headers: Vec<&'static str>,
     pub(crate) checks_read_body: bool,
+    /// Whether any check reads the request (else the checks are given no request facts).
+    pub(crate) checks_read_request: bool,
     pub(crate) challenges: ChallengeRules,
     pub(crate) stats: Arc<Stats>,
     pub(crate) token_cache: Option<TokenCache>,
@@ -53,6 +56,8 @@ pub(crate) struct Inner {
     pub(crate) dpop: Option<Arc<DpopCheck>>,
     /// The introspection verifier for opaque tokens, when configured.
     pub(crate) introspection: Option<Arc<IntrospectionVerifier>>,
+    /// The deny-list, when configured.
+    pub(crate) revocations: Option<Revocations>,
 }
 
 /// Whether a token has the shape of a compact JWS (three dot-separated segments): such a token
@@ -285,7 +290,22 @@ impl Validator {
         snapshot.token_cache_entries = self.0.token_cache.as_ref().map_or(0, TokenCache::len);
         snapshot.introspection_entries = self.0.introspection.as_ref().map_or((0, 0), |i| i.cached_entries());
         snapshot.dpop_replay_store_unavailable = self.0.dpop.as_ref().map_or(0, |d| d.undecided());
+        if let Some(revocations) = &self.0.revocations {
+            snapshot.revocation_stale_refusals = revocations.stale_refusals();
+            snapshot.revocation_stale_passes = revocations.stale_passes();
+        }
         snapshot
+    }
+
+    /// The deny-list configured with
+    /// [`ValidatorBuilder::revocations`](crate::ValidatorBuilder::revocations), to revoke with.
+    pub fn revocations(&self) -> Option<&Revocations> {
+        self.0.revocations.as_ref()
+    }
+
+    /// The issuers this validator trusts by name (none for an issuer-agnostic key source).
+    pub fn issuers(&self) -> impl Iterator<Item = &str> {
+        self.0.jws.issuers.names()
     }
 }
 

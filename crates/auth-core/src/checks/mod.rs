@@ -15,6 +15,7 @@
 
 pub mod dpop;
 mod facts;
+pub mod revocation;
 mod user;
 
 use std::future::Future;
@@ -58,6 +59,13 @@ pub trait RequestCheck: Send + Sync + 'static {
     /// Whether this check reads a body the adapter read ([`RequestBody::Json`](crate::request::RequestBody::Json)).
     fn reads_body(&self) -> bool {
         false
+    }
+
+    /// Whether this check reads the request at all (method, target, headers, body). A check of
+    /// the claims alone says `false`: when no check reads the request, the pipeline does not
+    /// gather what it would read.
+    fn reads_request(&self) -> bool {
+        true
     }
 
     /// Judges one verified request.
@@ -123,7 +131,6 @@ pub(crate) enum Stage {
     /// Proof of possession (DPoP).
     KeyBinding,
     /// The revocation deny-list.
-    #[allow(dead_code)]
     Revocation,
     /// The user's checks.
     User,

@@ -13,6 +13,10 @@ pub(crate) type ClaimsFn = dyn Fn(&Claims) -> Result<(), &'static str> + Send + 
 pub(crate) struct ClaimsCheck(pub(crate) Arc<ClaimsFn>);
 
 impl RequestCheck for ClaimsCheck {
+    fn reads_request(&self) -> bool {
+        false
+    }
+
     fn check<'a>(&'a self, input: &'a CheckInput<'a>) -> Checked<'a> {
         Checked::Ready(
             (self.0)(input.claims())

@@ -46,6 +46,9 @@ struct ClaimsInner {
     tree: OnceLock<serde_json::Value>,
     alg: Option<Algorithm>,
     kid: Option<Arc<str>>,
+    /// The token's deny-list identities, hashed on first use: once per verified token, since
+    /// cache hits share these claims.
+    revocation_keys: OnceLock<crate::checks::revocation::TokenKeys>,
 }
 
 impl Claims {
@@ -56,7 +59,19 @@ impl Claims {
         alg: Option<Algorithm>,
         kid: Option<Arc<str>>,
     ) -> Self {
-        Claims(Arc::new(ClaimsInner { registered, scopes, tree: OnceLock::new(), alg, kid }))
+        Claims(Arc::new(ClaimsInner {
+            registered,
+            scopes,
+            tree: OnceLock::new(),
+            alg,
+            kid,
+            revocation_keys: OnceLock::new(),
+        }))
+    }
+
+    /// The token's deny-list identities, hashed once.
+    pub(crate) fn revocation_keys(&self) -> &crate::checks::revocation::TokenKeys {
+        self.0.revocation_keys.get_or_init(|| crate::checks::revocation::TokenKeys::of(self))
     }
 
     /// The registered claims (`iss`, `sub`, `aud`, `exp`, …), already type-checked.

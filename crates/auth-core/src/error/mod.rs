@@ -235,6 +235,8 @@ pub enum TokenProblem {
     NotDpopBound,
     /// A bearer token where only DPoP-bound tokens are accepted.
     DpopRequired,
+    /// The token is on the revocation deny-list.
+    Revoked,
 }
 
 impl TokenProblem {
@@ -260,6 +262,7 @@ impl TokenProblem {
             TokenProblem::DpopBoundAsBearer => Reason::DpopBoundAsBearer,
             TokenProblem::NotDpopBound => Reason::NotDpopBound,
             TokenProblem::DpopRequired => Reason::DpopRequired,
+            TokenProblem::Revoked => Reason::Revoked,
         }
     }
 
@@ -290,6 +293,7 @@ impl TokenProblem {
             }
             TokenProblem::NotDpopBound => "the token is not bound to a DPoP key",
             TokenProblem::DpopRequired => "this resource accepts only DPoP-bound tokens",
+            TokenProblem::Revoked => "the token has been revoked",
         }
     }
 }

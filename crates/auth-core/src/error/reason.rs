@@ -27,6 +27,7 @@ pub(crate) enum Reason {
     ClientNotAllowed,
     Rejected,
     Inactive,
+    Revoked,
     InsufficientScope,
     DpopBoundAsBearer,
     NotDpopBound,
@@ -52,7 +53,7 @@ pub(crate) enum Reason {
 
 impl Reason {
     /// Every reason, each at the index `self as usize`.
-    pub(crate) const ALL: [Reason; 44] = [
+    pub(crate) const ALL: [Reason; 45] = [
         Reason::MissingToken,
         Reason::MalformedAuthorization,
         Reason::EmptyCredentials,
@@ -76,6 +77,7 @@ impl Reason {
         Reason::ClientNotAllowed,
         Reason::Rejected,
         Reason::Inactive,
+        Reason::Revoked,
         Reason::InsufficientScope,
         Reason::DpopBoundAsBearer,
         Reason::NotDpopBound,
@@ -125,6 +127,7 @@ impl Reason {
             Reason::ClientNotAllowed => "client_not_allowed",
             Reason::Rejected => "rejected",
             Reason::Inactive => "inactive",
+            Reason::Revoked => "revoked",
             Reason::InsufficientScope => "insufficient_scope",
             Reason::DpopBoundAsBearer => "dpop_bound_as_bearer",
             Reason::NotDpopBound => "not_dpop_bound",

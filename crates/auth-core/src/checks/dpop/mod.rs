@@ -373,7 +373,7 @@ enum Judged {
 
 /// The token's `cnf.jkt`, when it is bound. A `cnf` that is not an object, or a `jkt` that is
 /// not a string, is a malformed binding.
-fn bound_key(claims: &crate::Claims) -> Result<Option<&str>, AuthError> {
+pub(crate) fn bound_key(claims: &crate::Claims) -> Result<Option<&str>, AuthError> {
     if !claims.registered().has_confirmation() {
         return Ok(None);
     }
@@ -392,6 +392,20 @@ impl RequestCheck for DpopCheck {
     }
 
     fn check<'a>(&'a self, input: &'a CheckInput<'a>) -> Checked<'a> {
+        if self.store.waits() {
+            // Nothing is judged before the future is polled (see `ReplayStore::waits`).
+            return Checked::Pending(Box::pin(async move {
+                let (key, expires_at, now, passed) = match self.judge(input)? {
+                    Judged::Bearer => return Ok(Passed::default()),
+                    Judged::Dpop { key, expires_at, now, passed } => (key, expires_at, now, passed),
+                };
+                let answer = match self.store.record(key, expires_at, now) {
+                    Recording::Ready(answer) => answer,
+                    Recording::Pending(future) => future.await,
+                };
+                self.recorded(answer, passed)
+            }));
+        }
         let (key, expires_at, now, passed) = match self.judge(input) {
             Ok(Judged::Bearer) => return Checked::Ready(Ok(Passed::default())),
             Ok(Judged::Dpop { key, expires_at, now, passed }) => (key, expires_at, now, passed),

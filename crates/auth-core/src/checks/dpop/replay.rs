@@ -76,11 +76,22 @@ pub trait ReplayStore: Send + Sync + 'static {
     /// proof could be accepted), `now` being the validator's clock. An entry past its expiry is
     /// forgotten: the same key is then new again (its proof is too old to pass by then anyway).
     fn record(&self, key: ReplayKey, expires_at: i64, now: i64) -> Recording<'_>;
+
+    /// Whether `record` answers [`Recording::Pending`] (a network store). The DPoP check then
+    /// defers the whole proof check into its future, so that a request the pipeline must move
+    /// to where it can wait verifies its proof once, not twice.
+    fn waits(&self) -> bool {
+        false
+    }
 }
 
 impl<S: ReplayStore> ReplayStore for std::sync::Arc<S> {
     fn record(&self, key: ReplayKey, expires_at: i64, now: i64) -> Recording<'_> {
         (**self).record(key, expires_at, now)
+    }
+
+    fn waits(&self) -> bool {
+        (**self).waits()
     }
 }
 
