@@ -183,8 +183,49 @@ mod propagation {
             "revocation propagation over {REVOCATIONS} revocations (A revokes, B refuses), loopback redis: \
              p50 {p50:?}, p99 {p99:?}, max {max:?}"
         );
+        runtime.block_on(replica_memory(&url));
         let _ = server.kill();
         let _ = server.wait();
+    }
+
+    /// A replica reading 1,000,000 entries from Redis at start: its memory (the lookup table and
+    /// the identities kept to write back after a data loss) and how long the first read takes.
+    async fn replica_memory(url: &str) {
+        let client = redis::Client::open(url).expect("url");
+        let mut connection = client.get_multiplexed_async_connection().await.expect("connection");
+        let expires = now() + 86_400;
+        for batch in 0..(ENTRIES / 10_000) {
+            let mut pipe = redis::pipe();
+            for i in batch * 10_000..(batch + 1) * 10_000 {
+                let field = match i % 4 {
+                    0 => format!(r#"["t","{ISS}","revoked-jti-{i}"]"#),
+                    1 => format!(r#"["s","revoked-user-{i}"]"#),
+                    2 => format!(r#"["c","revoked-client-{i}"]"#),
+                    _ => format!(r#"["k","revoked-thumbprint-{i:043}"]"#),
+                };
+                let before = if i % 4 == 1 || i % 4 == 2 { now() } else { -1 };
+                pipe.cmd("HSET")
+                    .arg("auth:revocations")
+                    .arg(field)
+                    .arg(format!("{before} {expires}"))
+                    .ignore();
+            }
+            let () = pipe.query_async(&mut connection).await.expect("written");
+        }
+        let before = memory::resident_bytes();
+        let start = Instant::now();
+        let store = RedisStore::new(url, RedisOptions::default()).expect("store");
+        let list = Revocations::redis(&store, RevocationOptions::default()).expect("list");
+        while list.state() != auth_core::checks::revocation::RevocationState::Fresh {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let grown = before.zip(memory::resident_bytes()).map(|(b, a)| a.saturating_sub(b));
+        println!(
+            "revocation replica on redis: {} entries read in {:?}, resident memory grew {} MiB",
+            list.len(),
+            start.elapsed(),
+            grown.map_or("?".to_owned(), |g| format!("{:.1}", g as f64 / 1_048_576.0)),
+        );
     }
 
     async fn measure(url: &str) -> (Duration, Duration, Duration) {

@@ -7,6 +7,7 @@
 //! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
 //! | `POST /pets` | scope `pets:write` |
 //! | `DELETE /pets/{id}` | scopes `pets:write` and `admin` |
+//! | `POST /admin/revocations`, `DELETE /admin/revocations` | scopes `pets:write` and `admin` |
 //! | `GET /me` | any valid token |
 //! | `GET /store/inventory` | optional: anonymous callers get the public view |
 //!
@@ -24,6 +25,7 @@ use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use auth_core::{Authenticator, DEFAULT_FORM_BODY_LIMIT, Validator};
 use futures_util::StreamExt;
 use petstore::api::{Caller, ErrorBody, Health, Inventory};
+use petstore::revocation::{Action, AdminAnswer, MAX_BODY_BYTES};
 use petstore::{NewPet, PetStore, parse_id};
 
 /// The largest `POST /pets` body read: 2 MiB, axum's default body limit, so both answer alike.
@@ -63,6 +65,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Authenticator>, s
             web::resource("/pets/{id}")
                 .route(web::get().to(get_pet))
                 .route(web::delete().to(delete_pet))
+                .wrap(protected.clone()),
+        )
+        .service(
+            web::resource("/admin/revocations")
+                .route(web::post().to(revoke))
+                .route(web::delete().to(lift))
                 .wrap(protected.clone()),
         )
         .service(web::resource("/me").route(web::get().to(me)).wrap(protected))
@@ -161,6 +169,55 @@ async fn delete_pet(state: web::Data<AppState>, id: web::Path<String>) -> HttpRe
         HttpResponse::NoContent().finish()
     } else {
         not_found(&id)
+    }
+}
+
+/// Revokes the entry the body names (see [`petstore::revocation`]): 204.
+#[requires_scopes("pets:write", "admin")]
+async fn revoke(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    admin(&state, Action::Revoke, &req, payload).await
+}
+
+/// Lifts the entry the body names: 204.
+#[requires_scopes("pets:write", "admin")]
+async fn lift(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    admin(&state, Action::Lift, &req, payload).await
+}
+
+async fn admin(
+    state: &AppState,
+    action: Action,
+    req: &HttpRequest,
+    mut payload: web::Payload,
+) -> HttpResponse {
+    let mut body = web::BytesMut::new();
+    let mut read = Ok(());
+    while let Some(chunk) = payload.next().await {
+        match chunk {
+            Ok(chunk) if body.len() + chunk.len() > MAX_BODY_BYTES => {
+                read = Err(AdminAnswer::too_large());
+                break;
+            }
+            Ok(chunk) => body.extend_from_slice(&chunk),
+            Err(_) => {
+                read = Err(AdminAnswer::unreadable());
+                break;
+            }
+        }
+    }
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok());
+    let answer = match read {
+        Ok(()) => petstore::revocation::answer(&state.validator, action, content_type, &body).await,
+        Err(answer) => answer,
+    };
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    if let Some(secs) = answer.retry_after {
+        response.insert_header(("retry-after", secs.to_string()));
+    }
+    match answer.body {
+        Some(body) => response.json(body),
+        None => response.finish(),
     }
 }
 

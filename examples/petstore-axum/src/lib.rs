@@ -6,6 +6,7 @@
 //! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
 //! | `POST /pets` | scope `pets:write` |
 //! | `DELETE /pets/{id}` | scopes `pets:write` and `admin` |
+//! | `POST /admin/revocations`, `DELETE /admin/revocations` | scopes `pets:write` and `admin` |
 //! | `GET /me` | any valid token |
 //! | `GET /store/inventory` | optional: anonymous callers get the public view |
 //!
@@ -22,14 +23,16 @@ use std::future::Future;
 use std::sync::Arc;
 
 use auth_core::{Authenticator, Validator};
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use petstore::api::{Caller, ErrorBody, Health, Inventory, Me};
+use petstore::revocation::{Action, AdminAnswer, MAX_BODY_BYTES};
 use petstore::{NewPet, Pet, PetStore, parse_id};
 use tower_auth::{AuthLayer, Claims, DEFAULT_FORM_BODY_LIMIT, RequireScopesLayer, requires_scopes};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
@@ -60,6 +63,10 @@ pub fn app_with_store(auth: impl Into<Authenticator>, store: Arc<PetStore>) -> R
         .route("/pets/{id}", get(get_pet))
         .route("/pets/{id}", axum::routing::delete(delete_pet))
         .route("/me", get(me))
+        .route(
+            "/admin/revocations",
+            axum::routing::post(revoke).delete(lift).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form
         // field is refused as `invalid_request` (RFC 6750 §2: one method per request).
         .route_layer(
@@ -139,6 +146,49 @@ async fn delete_pet(State(state): State<AppState>, Path(id): Path<String>) -> Re
     } else {
         not_found(&id)
     }
+}
+
+/// Revokes the entry the body names (see [`petstore::revocation`]): 204.
+#[requires_scopes("pets:write", "admin")]
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    admin(&state, Action::Revoke, &headers, body).await
+}
+
+/// Lifts the entry the body names: 204.
+#[requires_scopes("pets:write", "admin")]
+async fn lift(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    admin(&state, Action::Lift, &headers, body).await
+}
+
+async fn admin(
+    state: &AppState,
+    action: Action,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let answer = match body {
+        Ok(body) => petstore::revocation::answer(&state.validator, action, content_type, &body).await,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => AdminAnswer::too_large(),
+        Err(_) => AdminAnswer::unreadable(),
+    };
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = match answer.body {
+        Some(body) => (status, Json(body)).into_response(),
+        None => status.into_response(),
+    };
+    if let Some(secs) = answer.retry_after {
+        response.headers_mut().insert(RETRY_AFTER, secs.into());
+    }
+    response
 }
 
 async fn me(Claims(caller): Claims<Caller>) -> Json<Me> {

@@ -123,21 +123,48 @@ impl ErrorBody {
     pub fn no_route() -> Self {
         ErrorBody { error: "not_found".into(), message: "no such route".into() }
     }
+
+    /// 400 (413, 415) for a bad `/admin/revocations` body.
+    pub fn invalid_revocation(message: &str) -> Self {
+        ErrorBody { error: "invalid_revocation".into(), message: message.into() }
+    }
+
+    /// 503 when the shared revocation store cannot record (or lift) an entry now.
+    pub fn revocations_unavailable() -> Self {
+        ErrorBody {
+            error: "revocations_unavailable".into(),
+            message: "the revocation store cannot be reached; nothing was recorded, retry later".into(),
+        }
+    }
+
+    /// 503 when this process already records as many revocations as it may.
+    pub fn revocations_full() -> Self {
+        ErrorBody {
+            error: "revocations_full".into(),
+            message: "the revocation list is full; entries free up as they expire".into(),
+        }
+    }
 }
 
-/// The status of the service: `GET /health` answers `{"status": "ok", "keys_loaded": bool}`.
+/// The status of the service: `GET /health` answers
+/// `{"status": "ok", "keys_loaded": bool, "revocations": "local" | "fresh" | "stale"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// Always `ok`: the process answers.
     pub status: String,
     /// Whether signing keys are loaded (protected routes answer 503 until they are).
     pub keys_loaded: bool,
+    /// The revocation list: `local` (this process only, or none configured), `fresh` (shared on
+    /// Redis, confirmed within `AUTH_REVOCATION_MAX_STALE`) or `stale` (not confirmed: protected
+    /// routes answer 503, or pass when `AUTH_REVOCATION_FAIL=open`).
+    pub revocations: String,
 }
 
 impl Health {
     /// The health of a service validating with `validator`.
     pub fn of(validator: &auth_core::Validator) -> Self {
-        Health { status: "ok".into(), keys_loaded: validator.is_ready() }
+        let revocations = validator.revocations().map_or("local", |r| r.state().as_str());
+        Health { status: "ok".into(), keys_loaded: validator.is_ready(), revocations: revocations.into() }
     }
 }
 

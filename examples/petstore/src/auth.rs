@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use auth_core::checks::dpop::DpopNonces;
+use auth_core::checks::revocation::{RevocationOptions, Revocations};
 use auth_core::dev_issuer::{DevIssuer, DpopKey};
+use auth_core::store::redis::{RedisOptions, RedisStore};
 use auth_core::{
     Algorithm, Authenticator, ConfigError, DEFAULT_TOKEN_CACHE_BYTES, DEFAULT_TOKEN_CACHE_ENTRIES,
     DpopOptions, IntrospectionOptions, IssuerConfig, KeySource, TokenCacheOptions, Validator,
@@ -12,8 +14,8 @@ use auth_core::{
 
 use crate::settings::{
     AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP_NONCE_KEY, AUTH_INTROSPECTION_CLIENT_ID,
-    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PUBLIC_URL, AUTH_TOKEN_CACHE, Introspection,
-    Settings,
+    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PUBLIC_URL, AUTH_REDIS_URL,
+    AUTH_REVOCATION_MAX_STALE, AUTH_REVOCATION_RETENTION, AUTH_TOKEN_CACHE, Introspection, Settings,
 };
 
 /// The realm named in `WWW-Authenticate` challenges.
@@ -79,6 +81,10 @@ impl Auth {
     /// starts a [`DevIssuer`] on `127.0.0.1` (a free port), trusts it (its JWTs, and its opaque
     /// tokens by introspection), and mints ready tokens.
     ///
+    /// Revocations are always checked: in memory, or shared on `AUTH_REDIS_URL` (with the DPoP
+    /// proofs seen); reach the list with `validator.revocations()`. A Redis that is down does
+    /// not stop startup: the list starts stale and catches up once Redis answers.
+    ///
     /// No key is fetched here: call [`spawn_warm_up`] once the server listens.
     pub async fn from_settings(settings: &Settings) -> Result<Auth, StartupError> {
         if !settings.uses_dev_issuer() {
@@ -119,7 +125,8 @@ impl Auth {
 
 /// Builds the validator for the provider named by `AUTH_ISSUER` / `AUTH_JWKS_URL`:
 /// issuer alone → discovery; both → that JWKS, `iss` checked; JWKS alone → any `iss`.
-/// Errors name the variable at fault. Nothing is fetched.
+/// Errors name the variable at fault. Nothing is fetched. With `AUTH_REDIS_URL`, call it inside
+/// a tokio runtime (the shared revocation list runs a task of its own).
 pub fn build_validator(settings: &Settings) -> Result<Validator, ConfigError> {
     let issuer = match (&settings.issuer, &settings.jwks_url) {
         (Some(issuer), None) => IssuerConfig::discover(issuer),
@@ -144,10 +151,14 @@ fn authenticator(settings: &Settings, validator: &Validator) -> Result<Authentic
     }
 }
 
-/// `AUTH_DPOP`, `AUTH_DPOP_NONCE` and `AUTH_DPOP_NONCE_KEY` as DPoP options. A key without
-/// `AUTH_DPOP_NONCE=1` is kept for when nonces are turned on: it turns nothing on by itself.
-fn dpop_options(settings: &Settings) -> Result<DpopOptions, ConfigError> {
+/// `AUTH_DPOP`, `AUTH_DPOP_NONCE` and `AUTH_DPOP_NONCE_KEY` as DPoP options, with the proofs
+/// seen kept on `redis` when there is one. A key without `AUTH_DPOP_NONCE=1` is kept for when
+/// nonces are turned on: it turns nothing on by itself.
+fn dpop_options(settings: &Settings, redis: Option<&RedisStore>) -> Result<DpopOptions, ConfigError> {
     let mut options = DpopOptions::new(settings.dpop);
+    if let Some(store) = redis {
+        options = options.replay_store(store.replay_store());
+    }
     if settings.dpop_nonce {
         let nonces = match &settings.dpop_nonce_key {
             Some(key) => DpopNonces::from_base64url(key).map_err(|e| e.for_setting(AUTH_DPOP_NONCE_KEY))?,
@@ -158,17 +169,35 @@ fn dpop_options(settings: &Settings) -> Result<DpopOptions, ConfigError> {
     Ok(options)
 }
 
+/// The revocation list: in this process's memory, or shared on `AUTH_REDIS_URL` (then also the
+/// store the DPoP replay store uses). Must run inside a tokio runtime when Redis is set.
+fn shared_state(settings: &Settings) -> Result<(Revocations, Option<RedisStore>), ConfigError> {
+    let options = RevocationOptions::default()
+        .retention(settings.revocation_retention)
+        .max_stale(settings.revocation_max_stale)
+        .stale_policy(settings.revocation_fail);
+    match &settings.redis_url {
+        None => Ok((Revocations::in_memory(options)?, None)),
+        Some(url) => {
+            let store = RedisStore::new(url.as_str(), RedisOptions::default())?;
+            Ok((Revocations::redis(&store, options)?, Some(store)))
+        }
+    }
+}
+
 fn validator_for(
     settings: &Settings,
     issuer: IssuerConfig,
     introspection: Option<&Introspection>,
 ) -> Result<Validator, ConfigError> {
+    let (revocations, redis) = shared_state(settings).map_err(name_variable)?;
     let mut builder = Validator::builder()
         .issuer(issuer)
         .audience(settings.audience.clone())
         .profile(settings.profile)
         .realm(REALM)
-        .dpop(dpop_options(settings)?);
+        .dpop(dpop_options(settings, redis.as_ref())?)
+        .revocations(revocations);
     if let Some(algorithms) = &settings.algorithms {
         builder = builder.algorithms(algorithms.iter().copied());
     }
@@ -202,6 +231,9 @@ fn name_variable(error: ConfigError) -> ConfigError {
         "token_cache.max_bytes" => AUTH_TOKEN_CACHE,
         "introspection.endpoint" => AUTH_INTROSPECTION_URL,
         "introspection.client_id" => AUTH_INTROSPECTION_CLIENT_ID,
+        "redis.url" => AUTH_REDIS_URL,
+        "revocation.max_stale" => AUTH_REVOCATION_MAX_STALE,
+        "revocation.retention" => AUTH_REVOCATION_RETENTION,
         _ => return error,
     };
     error.for_setting(variable)
@@ -279,6 +311,41 @@ mod tests {
         let auth = Auth::from_settings(&s).await.unwrap();
         assert!(auth.dev.is_none());
         assert!(!auth.validator.is_ready());
+    }
+
+    #[tokio::test]
+    async fn revocations_are_always_checked() {
+        use auth_core::checks::revocation::{Revocation, RevocationState};
+
+        let auth = Auth::from_settings(&settings(&[])).await.unwrap();
+        let revocations = auth.validator.revocations().unwrap();
+        assert_eq!(revocations.state(), RevocationState::Local);
+        let token = &auth.dev.as_ref().unwrap().token;
+        auth.validator.validate(token).await.unwrap();
+        let iat = auth.validator.validate(token).await.unwrap().registered().iat().unwrap();
+        // Tokens issued before the cut-off: a token of the same second stays valid.
+        revocations.revoke(Revocation::subject("dev-user", Some(iat + 1))).await.unwrap();
+        assert!(auth.validator.validate(token).await.is_err(), "revoked, cache hit or not");
+
+        // Redis that is not there: startup succeeds, the shared list starts stale.
+        let s = settings(&[(AUTH_REDIS_URL, "redis://127.0.0.1:1")]);
+        let auth = Auth::from_settings(&s).await.unwrap();
+        assert_eq!(auth.validator.revocations().unwrap().state(), RevocationState::Stale);
+    }
+
+    #[tokio::test]
+    async fn revocation_errors_name_the_variable() {
+        for (name, value) in [(AUTH_REVOCATION_MAX_STALE, "100000"), (AUTH_REVOCATION_RETENTION, "40000000")]
+        {
+            let err = Auth::from_settings(&settings(&[(name, value)])).await.unwrap_err();
+            assert!(err.to_string().contains(name), "{name}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn redis_needs_a_runtime_and_says_which_variable() {
+        let s = settings(&[(AUTH_ISSUER, "https://idp.example.com"), (AUTH_REDIS_URL, "redis://127.0.0.1")]);
+        assert_eq!(build_validator(&s).unwrap_err().setting(), AUTH_REDIS_URL);
     }
 
     #[test]

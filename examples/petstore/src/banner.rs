@@ -41,14 +41,29 @@ pub fn dpop_command(listen: SocketAddr) -> String {
     )
 }
 
+/// `POST /admin/revocations` with `ADMIN_TOKEN` and the JSON `body` (see [`crate::revocation`]);
+/// `DELETE` with the same body lifts it.
+pub fn revoke_command(listen: SocketAddr, body: &str) -> String {
+    format!(
+        "curl -i -X POST -H \"Authorization: Bearer $ADMIN_TOKEN\" -H 'Content-Type: application/json' \
+         -d '{body}' http://{}/admin/revocations",
+        client_addr(listen)
+    )
+}
+
 /// The banner for the HTTP binaries.
 pub fn http_banner(name: &str, listen: SocketAddr, auth: &Auth) -> String {
     let url = format!("http://{}", client_addr(listen));
     let mut commands = curl_commands(listen);
-    if auth.dev.is_some() {
+    if let Some(dev) = &auth.dev {
         commands
             .push("# DPOP_TOKEN is bound to DPOP_KEY: a fresh proof per request (expect 200):".to_owned());
         commands.push(dpop_command(listen));
+        commands.push(
+            "# Revoke every token bound to DPOP_KEY (expect 204; the DPoP request then answers 401):"
+                .to_owned(),
+        );
+        commands.push(revoke_command(listen, &format!(r#"{{"jkt":"{}"}}"#, dev.dpop_key.thumbprint())));
         commands.push("# OPAQUE_TOKEN is checked by introspection at the issuer (expect 200):".to_owned());
         commands.push(format!("curl -i -H \"Authorization: Bearer $OPAQUE_TOKEN\" {url}/me"));
     }

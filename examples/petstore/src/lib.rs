@@ -4,10 +4,14 @@
 //!
 //! - [`Settings`]: `PETSTORE_ADDR`, `AUTH_ISSUER`, `AUTH_JWKS_URL`, `AUTH_AUDIENCE`,
 //!   `AUTH_ALGORITHMS`, `AUTH_PROFILE`, `AUTH_TOKEN_CACHE`, `AUTH_DPOP`, `AUTH_DPOP_NONCE`,
-//!   `AUTH_DPOP_NONCE_KEY`, `AUTH_PUBLIC_URL`, `AUTH_INTROSPECTION_*`, each checked at startup;
+//!   `AUTH_DPOP_NONCE_KEY`, `AUTH_PUBLIC_URL`, `AUTH_INTROSPECTION_*`, `AUTH_REDIS_URL`,
+//!   `AUTH_REVOCATION_MAX_STALE`, `AUTH_REVOCATION_FAIL`, `AUTH_REVOCATION_RETENTION`, each
+//!   checked at startup;
 //! - [`Auth::from_settings`]: the validator (realm `petstore`), with a built-in development
-//!   issuer and ready tokens when no provider is configured; [`spawn_warm_up`] loads keys in the
+//!   issuer and ready tokens when no provider is configured, and the revocation list (in memory,
+//!   or shared on Redis with the DPoP proofs seen); [`spawn_warm_up`] loads keys in the
 //!   background so a provider that is down never stops startup;
+//! - [`revocation`]: the `/admin/revocations` body and answers, shared by the HTTP binaries;
 //! - [`banner`]: what to paste into a shell to try the service, and [`dpop_client`], the
 //!   DPoP client the banner's `dpop-request` command runs;
 //! - [`PetStore`] and the [`api`] shapes.
@@ -28,6 +32,7 @@ pub mod api;
 mod auth;
 pub mod banner;
 pub mod dpop_client;
+pub mod revocation;
 mod settings;
 mod store;
 
@@ -37,8 +42,10 @@ pub use auth::{
 pub use settings::{
     AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP, AUTH_DPOP_NONCE, AUTH_DPOP_NONCE_KEY,
     AUTH_INTROSPECTION_CACHE_TTL, AUTH_INTROSPECTION_CLIENT_ID, AUTH_INTROSPECTION_CLIENT_SECRET,
-    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PROFILE, AUTH_PUBLIC_URL, AUTH_TOKEN_CACHE,
-    DEFAULT_ADDR, DEFAULT_AUDIENCE, Introspection, PETSTORE_ADDR, Settings, VARIABLES, refuse_non_utf8,
+    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PROFILE, AUTH_PUBLIC_URL, AUTH_REDIS_URL,
+    AUTH_REVOCATION_FAIL, AUTH_REVOCATION_MAX_STALE, AUTH_REVOCATION_RETENTION, AUTH_TOKEN_CACHE,
+    DEFAULT_ADDR, DEFAULT_AUDIENCE, Introspection, PETSTORE_ADDR, RedisUrl, Settings, VARIABLES,
+    refuse_non_utf8,
 };
 pub use store::{NewPet, Pet, PetStatus, PetStore, parse_id};
 

@@ -4,7 +4,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use auth_core::checks::dpop::DpopNonces;
+use auth_core::checks::revocation::{DEFAULT_MAX_STALE, DEFAULT_RETENTION, StalePolicy};
 use auth_core::{Algorithm, ConfigError, DpopMode, Profile};
+
+mod shared;
+
+pub use shared::RedisUrl;
+use shared::revocation_settings;
 
 /// `PETSTORE_ADDR`: where the API listens. Default `127.0.0.1:8080`.
 pub const PETSTORE_ADDR: &str = "PETSTORE_ADDR";
@@ -41,9 +47,21 @@ pub const AUTH_INTROSPECTION_CLIENT_SECRET: &str = "AUTH_INTROSPECTION_CLIENT_SE
 /// `AUTH_INTROSPECTION_CACHE_TTL`: seconds an active answer may be reused (never past the token's
 /// `exp`); default 300, `0` asks the provider on every request.
 pub const AUTH_INTROSPECTION_CACHE_TTL: &str = "AUTH_INTROSPECTION_CACHE_TTL";
+/// `AUTH_REDIS_URL`: `redis://host[:port][/db]`, the Redis every instance shares revocations and
+/// DPoP proofs seen through; without it, both are kept in this process's memory.
+pub const AUTH_REDIS_URL: &str = "AUTH_REDIS_URL";
+/// `AUTH_REVOCATION_MAX_STALE`: seconds the shared revocation replica may go unconfirmed before
+/// `AUTH_REVOCATION_FAIL` applies; default 30.
+pub const AUTH_REVOCATION_MAX_STALE: &str = "AUTH_REVOCATION_MAX_STALE";
+/// `AUTH_REVOCATION_FAIL`: what a stale replica does: `closed` (default: 503 + `Retry-After`) or
+/// `open` (requests pass, each logged and counted).
+pub const AUTH_REVOCATION_FAIL: &str = "AUTH_REVOCATION_FAIL";
+/// `AUTH_REVOCATION_RETENTION`: seconds a revocation lasts; default 86,400. It must exceed the
+/// longest lifetime of the tokens accepted.
+pub const AUTH_REVOCATION_RETENTION: &str = "AUTH_REVOCATION_RETENTION";
 
 /// Every variable [`Settings::from_env`] reads.
-pub const VARIABLES: [&str; 15] = [
+pub const VARIABLES: [&str; 19] = [
     PETSTORE_ADDR,
     AUTH_ISSUER,
     AUTH_JWKS_URL,
@@ -59,6 +77,10 @@ pub const VARIABLES: [&str; 15] = [
     AUTH_INTROSPECTION_CLIENT_ID,
     AUTH_INTROSPECTION_CLIENT_SECRET,
     AUTH_INTROSPECTION_CACHE_TTL,
+    AUTH_REDIS_URL,
+    AUTH_REVOCATION_MAX_STALE,
+    AUTH_REVOCATION_FAIL,
+    AUTH_REVOCATION_RETENTION,
 ];
 
 /// The default listen address.
@@ -113,6 +135,15 @@ pub struct Settings {
     /// How long an active introspection answer is reused (`AUTH_INTROSPECTION_CACHE_TTL`);
     /// `None` for the default (300 s).
     pub introspection_cache_ttl: Option<Duration>,
+    /// The shared Redis (`AUTH_REDIS_URL`); `None`: revocations and DPoP proofs seen stay in
+    /// this process. Its `Debug` leaves out any password.
+    pub redis_url: Option<RedisUrl>,
+    /// The staleness budget of the shared revocation replica (`AUTH_REVOCATION_MAX_STALE`).
+    pub revocation_max_stale: Duration,
+    /// What a stale replica does (`AUTH_REVOCATION_FAIL`).
+    pub revocation_fail: StalePolicy,
+    /// How long a revocation lasts (`AUTH_REVOCATION_RETENTION`).
+    pub revocation_retention: Duration,
 }
 
 /// The introspection client (`AUTH_INTROSPECTION_CLIENT_ID`, `AUTH_INTROSPECTION_CLIENT_SECRET`)
@@ -153,6 +184,10 @@ impl Default for Settings {
             public_url: None,
             introspection: None,
             introspection_cache_ttl: None,
+            redis_url: None,
+            revocation_max_stale: DEFAULT_MAX_STALE,
+            revocation_fail: StalePolicy::FailClosed,
+            revocation_retention: DEFAULT_RETENTION,
         }
     }
 }
@@ -223,6 +258,7 @@ impl Settings {
             })?;
             settings.introspection_cache_ttl = Some(Duration::from_secs(secs));
         }
+        revocation_settings(&get, &mut settings)?;
         if settings.introspection.is_some() && settings.uses_dev_issuer() {
             return Err(ConfigError::new(
                 AUTH_INTROSPECTION_CLIENT_ID,
@@ -327,8 +363,18 @@ mod tests {
             (AUTH_INTROSPECTION_CLIENT_ID, "petstore"),
             (AUTH_INTROSPECTION_CLIENT_SECRET, "s3cret"),
             (AUTH_INTROSPECTION_CACHE_TTL, "2"),
+            (AUTH_REDIS_URL, "redis://:pw@127.0.0.1:6380/2"),
+            (AUTH_REVOCATION_MAX_STALE, "1"),
+            (AUTH_REVOCATION_FAIL, "open"),
+            (AUTH_REVOCATION_RETENTION, "7200"),
         ])
         .unwrap();
+        let redis = s.redis_url.clone().unwrap();
+        assert_eq!(redis.as_str(), "redis://:pw@127.0.0.1:6380/2");
+        assert!(!format!("{s:?}").contains("pw"), "the password is never printed");
+        assert_eq!(s.revocation_max_stale, Duration::from_secs(1));
+        assert_eq!(s.revocation_fail, StalePolicy::FailOpen);
+        assert_eq!(s.revocation_retention, Duration::from_secs(7200));
         let introspection = s.introspection.clone().unwrap();
         assert_eq!(introspection.url.as_deref(), Some("https://idp.example.com/introspect"));
         assert_eq!(
@@ -348,6 +394,24 @@ mod tests {
         assert_eq!(s.profile, Profile::Generic);
         assert_eq!(s.token_cache, Some(0));
         assert!(!s.uses_dev_issuer());
+    }
+
+    #[test]
+    fn revocation_defaults() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.redis_url, None);
+        assert_eq!(s.revocation_max_stale, Duration::from_secs(30));
+        assert_eq!(s.revocation_fail, StalePolicy::FailClosed);
+        assert_eq!(s.revocation_retention, Duration::from_secs(86_400));
+        let s = parse(&[(AUTH_REVOCATION_FAIL, "closed"), (AUTH_REDIS_URL, "redis://127.0.0.1")]).unwrap();
+        assert_eq!(s.revocation_fail, StalePolicy::FailClosed);
+        assert!(s.redis_url.is_some());
+    }
+
+    #[test]
+    fn a_bad_redis_url_is_not_echoed() {
+        let err = parse(&[(AUTH_REDIS_URL, "rediss://:s3cret@host")]).unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
     }
 
     #[test]
@@ -373,6 +437,17 @@ mod tests {
             (AUTH_PUBLIC_URL, "/relative"),
             (AUTH_PUBLIC_URL, "https://api.example.com/#frag"),
             (AUTH_INTROSPECTION_CACHE_TTL, "5m"),
+            (AUTH_REDIS_URL, "localhost:6379"),
+            (AUTH_REDIS_URL, "rediss://127.0.0.1"),
+            (AUTH_REDIS_URL, "http://127.0.0.1:6379"),
+            (AUTH_REDIS_URL, "redis://127.0.0.1/db"),
+            (AUTH_REDIS_URL, "redis://127.0.0.1:notaport"),
+            (AUTH_REVOCATION_MAX_STALE, "0"),
+            (AUTH_REVOCATION_MAX_STALE, "30s"),
+            (AUTH_REVOCATION_MAX_STALE, "-1"),
+            (AUTH_REVOCATION_FAIL, "closedish"),
+            (AUTH_REVOCATION_RETENTION, "0"),
+            (AUTH_REVOCATION_RETENTION, "a day"),
         ] {
             let err = parse(&[(name, value)]).unwrap_err();
             assert_eq!(err.setting(), name, "{value}");

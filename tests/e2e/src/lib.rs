@@ -1,13 +1,16 @@
 //! Harness for the end-to-end suites: start a Petstore implementation in-process on a real
-//! socket with a given environment, and the certified OpenID provider on loopback.
+//! socket with a given environment, the certified OpenID provider on loopback, and real
+//! `redis-server` processes ([`RedisServer`]).
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod provider;
+mod redis;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+pub use self::redis::{RedisServer, command as redis_command, free_port, url_for};
 pub use provider::{Endpoints, Provider};
 
 /// The Petstore implementations the HTTP contract runs against.

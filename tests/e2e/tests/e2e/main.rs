@@ -10,3 +10,4 @@ mod http;
 mod interop;
 mod interop_dpop;
 mod introspection;
+mod revocation;

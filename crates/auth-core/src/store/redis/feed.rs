@@ -68,8 +68,8 @@ const SCAN_COUNT: usize = 1000;
 /// How often expired entries are dropped from the replica and the hash.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 /// How often a connected instance checks that the server kept its data (a flush does not drop
-/// connections; a restart does, and is seen at once).
-const EPOCH_EVERY: Duration = Duration::from_secs(10);
+/// connections; a restart does, and is seen at once): one `GET` a second.
+const EPOCH_EVERY: Duration = Duration::from_secs(1);
 
 /// The Redis side of a shared [`Revocations`]: writes go to Redis, the task feeds the replica.
 pub(crate) struct RevocationFeed {
