@@ -92,7 +92,40 @@ fn accepted(authenticator: &Authenticator, request: &Request) -> bool {
     }
 }
 
-fn bench_algorithm(c: &mut Criterion, alg: Algorithm) {
+/// One algorithm's setup: a validator, a bound token answered from the cache, the client's key,
+/// and the floor's pre-parsed key.
+struct Fixture {
+    authenticator: Authenticator,
+    bound: String,
+    bearer: Request,
+    client_key: DpopKey,
+    target: String,
+    floor: signature::ParsedPublicKey,
+}
+
+impl Fixture {
+    fn dpop_request(&self, proof: String) -> Request {
+        Request { authorization: format!("DPoP {}", self.bound).into_bytes(), dpop: Some(proof.into_bytes()) }
+    }
+
+    /// A fresh proof for `GET /pets` with the bound token.
+    fn mint(&self) -> String {
+        self.client_key.proof("GET", &self.target).access_token(&self.bound).sign()
+    }
+
+    /// A proof's signing input and decoded signature: what the floor verifies.
+    fn signed(proof: &str) -> (&str, Vec<u8>) {
+        let (signing_input, sig) = proof.rsplit_once('.').expect("three parts");
+        (signing_input, URL_SAFE_NO_PAD.decode(sig).expect("base64url"))
+    }
+
+    /// The floor: one signature verified with the pre-parsed key.
+    fn verify_signature(&self, signing_input: &str, sig: &[u8]) -> bool {
+        self.floor.verify_sig(signing_input.as_bytes(), sig).is_ok()
+    }
+}
+
+fn fixture(alg: Algorithm) -> Fixture {
     let issuer_key = SigningKey::generate(Algorithm::ES256).expect("key").with_kid("bench-key");
     let client_key = SigningKey::generate(alg).expect("client key");
     let der = client_key.public_key_der().expect("public key");
@@ -116,20 +149,7 @@ fn bench_algorithm(c: &mut Criterion, alg: Algorithm) {
         .build()
         .expect("validator");
     let authenticator = Authenticator::new(validator);
-    let target = format!("http://{HOST}/pets");
-    let dpop_request = |proof: String| Request {
-        authorization: format!("DPoP {bound}").into_bytes(),
-        dpop: Some(proof.into_bytes()),
-    };
-    let mint = || client_key.proof("GET", &target).access_token(&bound).sign();
-    assert!(accepted(&authenticator, &dpop_request(mint())), "a fresh proof is accepted");
-    assert!(!accepted(&authenticator, &dpop_request(String::from("not-a-proof"))), "a bad proof is refused");
     let bearer = Request { authorization: format!("Bearer {unbound}").into_bytes(), dpop: None };
-    assert!(accepted(&authenticator, &bearer));
-
-    let sample = mint();
-    let (signing_input, sig) = sample.rsplit_once('.').expect("three parts");
-    let sig = URL_SAFE_NO_PAD.decode(sig).expect("base64url");
     let verification: &'static dyn signature::VerificationAlgorithm = match alg {
         Algorithm::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
         Algorithm::EdDSA => &signature::ED25519,
@@ -137,19 +157,33 @@ fn bench_algorithm(c: &mut Criterion, alg: Algorithm) {
         other => panic!("no floor for {other}"),
     };
     let floor = signature::ParsedPublicKey::new(verification, der).expect("aws-lc-rs parses the key");
-    assert!(floor.verify_sig(signing_input.as_bytes(), &sig).is_ok());
+    let f = Fixture { authenticator, bound, bearer, client_key, target: format!("http://{HOST}/pets"), floor };
+    assert!(accepted(&f.authenticator, &f.dpop_request(f.mint())), "a fresh proof is accepted");
+    assert!(!accepted(&f.authenticator, &f.dpop_request("not-a-proof".into())), "a bad proof is refused");
+    assert!(accepted(&f.authenticator, &f.bearer));
+    let sample = f.mint();
+    let (signing_input, sig) = Fixture::signed(&sample);
+    assert!(f.verify_signature(signing_input, &sig));
+    f
+}
+
+fn bench_algorithm(c: &mut Criterion, alg: Algorithm) {
+    let f = fixture(alg);
+    let sample = f.mint();
+    let (signing_input, sig) = Fixture::signed(&sample);
+    let (authenticator, bearer) = (&f.authenticator, &f.bearer);
 
     let mut g = c.benchmark_group(format!("dpop_{}", alg.as_str()));
     g.bench_function("floor", |b| {
-        b.iter(|| floor.verify_sig(black_box(signing_input.as_bytes()), black_box(&sig)).is_ok())
+        b.iter(|| f.verify_signature(black_box(signing_input), black_box(&sig)))
     });
-    g.bench_function("bearer_hit", |b| b.iter(|| accepted(&authenticator, &bearer)));
+    g.bench_function("bearer_hit", |b| b.iter(|| accepted(authenticator, bearer)));
     g.bench_function("dpop_request", |b| {
         b.iter_custom(|iters| {
-            let requests: Vec<Request> = (0..iters).map(|_| dpop_request(mint())).collect();
+            let requests: Vec<Request> = (0..iters).map(|_| f.dpop_request(f.mint())).collect();
             let start = Instant::now();
             for request in &requests {
-                assert!(accepted(&authenticator, request), "every fresh proof is accepted");
+                assert!(accepted(authenticator, request), "every fresh proof is accepted");
             }
             start.elapsed()
         })
@@ -264,7 +298,32 @@ fn benches(c: &mut Criterion) {
 
 criterion_group!(dpop, benches);
 
+/// `DPOP_INSTRUCTIONS=<baseline|floor|dpop>:<alg>:<n>`: no benchmark, only the setup, `n` fresh
+/// proofs minted, then (`floor`) their signatures verified or (`dpop`) `n` DPoP requests
+/// authenticated. Run under `valgrind --tool=callgrind` (bench/dpop_instructions.sh), the
+/// differences to `baseline` are instructions per operation: a count the machine's load does not
+/// move.
+fn instruction_run(spec: &str) {
+    let mut parts = spec.split(':');
+    let (mode, alg, n) = (parts.next(), parts.next(), parts.next());
+    let alg: Algorithm = alg.and_then(|a| a.parse().ok()).expect("DPOP_INSTRUCTIONS=<mode>:<alg>:<n>");
+    let n: usize = n.and_then(|n| n.parse().ok()).expect("DPOP_INSTRUCTIONS=<mode>:<alg>:<n>");
+    let f = fixture(alg);
+    let proofs: Vec<String> = (0..n).map(|_| f.mint()).collect();
+    let requests: Vec<Request> = proofs.iter().map(|p| f.dpop_request(p.clone())).collect();
+    let signed: Vec<(&str, Vec<u8>)> = proofs.iter().map(|p| Fixture::signed(p)).collect();
+    match mode {
+        Some("baseline") => {}
+        Some("floor") => assert!(signed.iter().all(|(input, sig)| f.verify_signature(black_box(input), sig))),
+        Some("dpop") => assert!(requests.iter().all(|r| accepted(&f.authenticator, r))),
+        other => panic!("unknown mode {other:?}"),
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("DPOP_INSTRUCTIONS") {
+        return instruction_run(&spec);
+    }
     // The flood first, alone, so its memory reading is not mixed with the benchmarks'.
     if !std::env::args().any(|a| a == "--list" || a == "--test") {
         flood_report();
