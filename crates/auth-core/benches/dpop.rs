@@ -157,7 +157,8 @@ fn fixture(alg: Algorithm) -> Fixture {
         other => panic!("no floor for {other}"),
     };
     let floor = signature::ParsedPublicKey::new(verification, der).expect("aws-lc-rs parses the key");
-    let f = Fixture { authenticator, bound, bearer, client_key, target: format!("http://{HOST}/pets"), floor };
+    let f =
+        Fixture { authenticator, bound, bearer, client_key, target: format!("http://{HOST}/pets"), floor };
     assert!(accepted(&f.authenticator, &f.dpop_request(f.mint())), "a fresh proof is accepted");
     assert!(!accepted(&f.authenticator, &f.dpop_request("not-a-proof".into())), "a bad proof is refused");
     assert!(accepted(&f.authenticator, &f.bearer));
@@ -174,9 +175,7 @@ fn bench_algorithm(c: &mut Criterion, alg: Algorithm) {
     let (authenticator, bearer) = (&f.authenticator, &f.bearer);
 
     let mut g = c.benchmark_group(format!("dpop_{}", alg.as_str()));
-    g.bench_function("floor", |b| {
-        b.iter(|| f.verify_signature(black_box(signing_input), black_box(&sig)))
-    });
+    g.bench_function("floor", |b| b.iter(|| f.verify_signature(black_box(signing_input), black_box(&sig))));
     g.bench_function("bearer_hit", |b| b.iter(|| accepted(authenticator, bearer)));
     g.bench_function("dpop_request", |b| {
         b.iter_custom(|iters| {
