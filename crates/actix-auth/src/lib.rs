@@ -12,6 +12,10 @@
 //!   [`AuthLayer::render_errors_with`] renders every rejection your way (status and challenge kept).
 //! - [`RequireScopesLayer`] (`.wrap()` on an app, scope, resource or route) checks scopes, all-of or
 //!   any-of: 403 `insufficient_scope` naming them. [`check_scopes`] makes the same check in code.
+//! - [`RequireStepUpLayer`] checks a step-up requirement (RFC 9470: accepted `acr` values, a
+//!   maximum `auth_time` age): 401 `insufficient_user_authentication` with `acr_values` /
+//!   `max_age`; register it before the scope layer so scopes are checked first.
+//!   [`check_step_up`] and the [`SteppedUp<M>`](SteppedUp) extractor make the same check.
 //! - Extractors: [`Claims<T>`](struct@Claims) (your own serde type), [`OptionalClaims<T>`](OptionalClaims)
 //!   (`None` for anonymous requests, still a rejection for anything else), [`Verified`] and
 //!   [`OptionalVerified`] (the registered and raw claims).
@@ -69,11 +73,14 @@
 #[cfg(feature = "macros")]
 mod derived;
 mod extract;
+pub mod metadata;
 mod middleware;
 mod request;
 mod response;
 mod scope;
 mod scoped;
+mod step_up;
+mod stepped_up;
 
 pub use auth_core;
 pub use extract::{AuthRejection, Binding, Claims, OptionalClaims, OptionalVerified, Verified};
@@ -81,6 +88,8 @@ pub use middleware::{AuthLayer, AuthService, TokenExtractor};
 pub use response::{AuthContext, challenge_response};
 pub use scope::{RequireScopesLayer, RequireScopesService, check_scopes};
 pub use scoped::{ScopeSet, Scoped};
+pub use step_up::{RequireStepUpLayer, RequireStepUpService, check_step_up};
+pub use stepped_up::{StepUpSet, SteppedUp};
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
@@ -104,6 +113,11 @@ pub use auth_macros::actix_requires_any_scope as requires_any_scope;
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc = include_str!("../docs/requires_step_up.md")]
+pub use auth_macros::actix_requires_step_up as requires_step_up;
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[doc = include_str!("../docs/derive_claims.md")]
 pub use auth_macros::ActixClaims as Claims;
 
@@ -120,6 +134,8 @@ pub mod __private {
     pub use crate::extract::AuthRejection as Error;
     pub use actix_web::dev::Payload;
     pub use actix_web::{FromRequest, HttpRequest};
-    pub use auth_core::__private::{DeriveClaims, validate_scopes};
+    pub use auth_core::__private::{
+        DeriveClaims, ScopeRegistration, inventory, validate_scopes, validate_step_up,
+    };
     pub use std::future::{Ready, ready};
 }

@@ -69,6 +69,11 @@ impl AuthContext {
         self.scheme
     }
 
+    /// The validator that authenticated the request (its clock and leeway judge step-up).
+    pub(crate) fn validator(&self) -> &auth_core::Validator {
+        self.authenticator.validator()
+    }
+
     /// The realm named in challenges.
     pub fn realm(&self) -> Option<&str> {
         self.authenticator.validator().realm()

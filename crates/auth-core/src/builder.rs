@@ -8,7 +8,7 @@ use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::checks::dpop::{DpopCheck, DpopMode, DpopOptions};
 use crate::checks::revocation::{RevocationCheck, Revocations};
 use crate::checks::{ClaimsCheck, RequestCheck, Stage};
-use crate::claims::{Claims, Profile, TimeRules};
+use crate::claims::{Audiences, Claims, Profile, TimeRules};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{ChallengeRules, ConfigError, DpopChallenge};
 use crate::issuer::{IssuerConfig, IssuerKeys, IssuerRegistry, KeySource};
@@ -16,6 +16,7 @@ use crate::jwks::JwksOptions;
 use crate::jwks::cache::{JwksCache, JwksLocation};
 use crate::jwks::fetch::{Fetcher, check_url};
 use crate::keys::{KeySet, ensure_crypto_backend};
+use crate::metadata::ResourceMetadata;
 use crate::stats::Stats;
 use crate::token_cache::{TokenCache, TokenCacheOptions};
 use crate::validator::{Inner, Validator};
@@ -51,6 +52,8 @@ pub struct ValidatorBuilder {
     dpop: DpopOptions,
     introspection: Option<IntrospectionOptions>,
     revocations: Option<Revocations>,
+    resource_metadata: Option<ResourceMetadata>,
+    resource_audience: bool,
 }
 
 impl Default for ValidatorBuilder {
@@ -76,6 +79,8 @@ impl Default for ValidatorBuilder {
             dpop: DpopOptions::default(),
             introspection: None,
             revocations: None,
+            resource_metadata: None,
+            resource_audience: false,
         }
     }
 }
@@ -239,6 +244,26 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Publishes RFC 9728 protected-resource metadata for this resource (see
+    /// [`crate::metadata`]): every 401 and 403 challenge then names the document in
+    /// `resource_metadata`, and [`Authenticator::resource_metadata`](crate::Authenticator::resource_metadata)
+    /// makes it. The canonical URL is checked at build (absolute, no fragment, `https` except to
+    /// a loopback host).
+    pub fn resource_metadata(mut self, metadata: ResourceMetadata) -> Self {
+        self.resource_metadata = Some(metadata);
+        self
+    }
+
+    /// Accepts tokens whose `aud` names the canonical resource URL of
+    /// [`resource_metadata`](Self::resource_metadata) (RFC 8707: a client asks for a token for
+    /// this resource), beside any [`audience`](Self::audience): scheme and host compared in any
+    /// case, with or without a trailing `/`. Enough on its own to satisfy the audience
+    /// requirement; without `resource_metadata` it is a configuration error.
+    pub fn resource_audience(mut self) -> Self {
+        self.resource_audience = true;
+        self
+    }
+
     /// Checks every setting and builds the validator. Nothing is fetched yet: keys come with the
     /// first request, or with [`Validator::warm_up`].
     pub fn build(self) -> Result<Validator, ConfigError> {
@@ -257,7 +282,13 @@ impl ValidatorBuilder {
         if self.issuers.len() > 1 && self.issuers.iter().any(|i| i.issuer.is_none()) {
             return Err(ConfigError::new("issuers", "an issuer-agnostic key source must be the only issuer"));
         }
-        if self.audiences.is_empty() && !self.skip_audience {
+        if self.resource_audience && self.resource_metadata.is_none() {
+            return Err(ConfigError::new(
+                "resource_audience",
+                "needs resource_metadata (the canonical resource URL)",
+            ));
+        }
+        if self.audiences.is_empty() && !self.skip_audience && !self.resource_audience {
             return Err(ConfigError::new(
                 "audience",
                 "no audience configured (set the API's audience, or turn the check off explicitly)",
@@ -354,6 +385,21 @@ impl ValidatorBuilder {
             required: self.dpop.mode() == DpopMode::Required,
             nonces: check.nonces().map(|n| (n.clone(), Arc::clone(&self.clock))),
         });
+        let resource = match self.resource_metadata.clone() {
+            None => None,
+            Some(metadata) => {
+                let issuers = self.issuers.iter().filter_map(|i| i.issuer.clone()).collect();
+                let dpop = dpop.as_ref().map(|_| {
+                    let algs = self.dpop.algs_param().split(' ').map(str::to_owned).collect();
+                    (algs, self.dpop.mode() == DpopMode::Required)
+                });
+                Some(Arc::new(metadata.build(issuers, dpop)?))
+            }
+        };
+        let audiences = Audiences {
+            exact: if self.skip_audience { Vec::new() } else { self.audiences.clone() },
+            resource: resource.as_ref().filter(|_| self.resource_audience).map(|r| Arc::from(r.resource())),
+        };
         // Stable: the user's checks keep the order they were added in.
         checks.sort_by_key(|(stage, _)| *stage);
         let checks: Vec<Arc<dyn RequestCheck>> = checks.into_iter().map(|(_, c)| c).collect();
@@ -375,7 +421,7 @@ impl ValidatorBuilder {
                 });
                 let rules = ClaimRules {
                     issuers: self.issuers.iter().filter_map(|i| i.issuer.clone()).collect(),
-                    audiences: if self.skip_audience { Vec::new() } else { self.audiences.clone() },
+                    audiences: audiences.clone(),
                     time: TimeRules { leeway: self.leeway, require_exp: false, max_age: None },
                     scope_claims: self.scope_claims.clone(),
                     required_claims: self.required_claims.iter().map(|c| Arc::from(c.as_str())).collect(),
@@ -396,7 +442,7 @@ impl ValidatorBuilder {
             issuers: IssuerRegistry::new(entries),
             allowed,
             profile: self.profile,
-            audiences: if self.skip_audience { Vec::new() } else { self.audiences },
+            audiences,
             time: TimeRules { leeway: self.leeway, require_exp: true, max_age: self.max_age },
             required_claims: self.required_claims.into_iter().map(Arc::from).collect(),
             allowed_clients: self.allowed_clients,
@@ -415,7 +461,9 @@ impl ValidatorBuilder {
                 realm: self.realm.map(Arc::from),
                 bearer: self.dpop.mode().accepts_bearer(),
                 dpop: dpop_challenge,
+                resource_metadata: resource.as_ref().map(|r| Arc::from(r.metadata_url())),
             },
+            resource,
             stats,
             token_cache: TokenCache::new(&self.token_cache),
             dpop_mode: self.dpop.mode(),

@@ -418,6 +418,8 @@ impl DevIssuer {
     /// JWTs signed with the current key, for `resource` (or `audience`, else `petstore`) and the
     /// requested `scope`, valid one hour; an exchanged token keeps the subject token's `sub` and
     /// names the client in `act`. The subject token must be one this issuer signed and unexpired.
+    /// An exchange with `acr_values` stands in for a step-up sign-in (RFC 9470): the token gets
+    /// `acr` (the first value asked for) and `auth_time` now.
     pub fn token_endpoint(&self) -> String {
         format!("{}/token", self.0.state.issuer)
     }
@@ -541,6 +543,16 @@ impl TokenBuilder {
     /// Sets `scope`, space-separated (`"pets:read pets:write"`).
     pub fn scope(self, scope: impl Into<String>) -> Self {
         self.claim("scope", Value::String(scope.into()))
+    }
+
+    /// Sets `acr`, the authentication context class of the user's sign-in (`"mfa"`, RFC 9470).
+    pub fn acr(self, acr: impl Into<String>) -> Self {
+        self.claim("acr", Value::String(acr.into()))
+    }
+
+    /// Sets `auth_time`, when the user signed in (seconds since the epoch, RFC 9470).
+    pub fn auth_time(self, auth_time: i64) -> Self {
+        self.claim("auth_time", Value::from(auth_time))
     }
 
     /// Sets any claim (overrides the defaults, `iat` and `exp` included).

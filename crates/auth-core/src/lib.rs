@@ -10,11 +10,13 @@ pub mod claims;
 pub mod client;
 mod clock;
 mod config;
+mod cors;
 mod crypto;
 pub mod error;
 mod issuer;
 mod jwks;
 mod keys;
+pub mod metadata;
 mod pipeline;
 pub mod request;
 pub mod requirements;
@@ -32,7 +34,9 @@ pub mod dev_issuer;
 pub use algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 pub use builder::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, ValidatorBuilder};
 pub use checks::dpop::{DpopMode, DpopOptions};
-pub use claims::{Claims, Profile, RegisteredClaims, ScopeRequirement, Scopes};
+pub use claims::{
+    AcrLevels, Claims, Profile, RegisteredClaims, ScopeRequirement, Scopes, StepUp, StepUpFailure,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{DpopSettings, IntrospectionSettings, IssuerSettings, ValidatorConfig};
 pub use error::{
@@ -44,7 +48,7 @@ pub use jwks::JwksOptions;
 pub use keys::StaticKey;
 pub use pipeline::{Authenticated, Authentication, Authenticator, Outcome, Refusal};
 pub use request::{RequestBody, RequestView, TargetRules};
-pub use requirements::ScopeSet;
+pub use requirements::{ScopeSet, StepUpSet};
 pub use stats::StatsSnapshot;
 pub use token::{
     Credential, CredentialSource, CredentialSources, DEFAULT_FORM_BODY_LIMIT, TokenLocator, bearer_token,
@@ -62,7 +66,10 @@ pub use verify::introspection::{
 /// What the adapters' macros generate calls to. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::requirements::registry::ScopeRegistration;
+    pub use crate::requirements::step_up::validate_step_up;
     pub use crate::requirements::{DeriveClaims, derive_claims, validate_scopes};
+    pub use inventory;
 }
 
 /// The workspace README's examples, compiled as doctests so they stay true.

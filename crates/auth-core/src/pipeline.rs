@@ -187,7 +187,9 @@ impl Authenticator {
     }
 
     /// Authenticates one request: finds its one credential, verifies the token (from the
-    /// verified-token cache when it knows it), runs every request check, and answers.
+    /// verified-token cache when it knows it), runs every request check, and answers. A CORS
+    /// preflight (`OPTIONS` with `Access-Control-Request-Method`) and a request for the
+    /// resource's RFC 9728 document pass as anonymous, whatever they carry.
     pub fn authenticate<R: RequestView>(&self, req: &R) -> Authentication {
         self.authenticate_with(req, self.locator().find(req))
     }
@@ -200,9 +202,15 @@ impl Authenticator {
         found: Result<Option<Credential<'_>>, AuthError>,
     ) -> Authentication {
         let validator = &self.0.validator;
+        // A preflight never carries credentials, and the RFC 9728 document is public: both pass,
+        // for the CORS layer or the metadata service inside (a tonic server's layer wraps all).
+        let public = crate::cors::is_preflight(req)
+            || validator.protected_resource().is_some_and(|r| r.serves(req.path()));
+        let found = if public { Ok(None) } else { found };
+        let anonymous_passes = self.0.optional || public;
         let credential = match found {
             Ok(Some(credential)) => credential,
-            Ok(None) if self.0.optional => {
+            Ok(None) if anonymous_passes => {
                 return Authentication::Ready(Ok(Authenticated {
                     claims: None,
                     binding: None,

@@ -1,7 +1,9 @@
 //! What a handler may require of the verified claims, judged the same way by every adapter: scope
 //! requirements ([`check_scopes`], the compile-time [`ScopeSet`] with [`check_static_scopes`]),
 //! claims read as the caller's own type ([`claims_as`]), and the tables `#[derive(Claims)]`
-//! generates ([`DeriveClaims`], [`derive_claims`]).
+//! generates ([`DeriveClaims`], [`derive_claims`]); step-up requirements (RFC 9470:
+//! [`check_step_up`], the compile-time [`StepUpSet`] with [`check_static_step_up`]), checked
+//! after scopes.
 //!
 //! The adapters (`tower-auth`, `actix-auth`) only find the claims in their framework's request and
 //! turn the [`AuthError`] into their framework's response; every decision is made here, so the
@@ -13,6 +15,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{AuthError, Claims, ScopeRequirement, TokenProblem};
+
+pub mod registry;
+pub mod step_up;
+
+pub use registry::{register_scopes, registered_scopes};
+pub use step_up::{StepUpSet, check_static_step_up, check_step_up};
 
 /// Checks `requirement` against the verified claims (`None`: an anonymous request, which an
 /// optional middleware let through): [`AuthError::MissingToken`] for an anonymous request,

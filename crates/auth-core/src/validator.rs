@@ -58,6 +58,8 @@ pub(crate) struct Inner {
     pub(crate) introspection: Option<Arc<IntrospectionVerifier>>,
     /// The deny-list, when configured.
     pub(crate) revocations: Option<Revocations>,
+    /// The RFC 9728 metadata, when configured.
+    pub(crate) resource: Option<Arc<crate::metadata::ProtectedResource>>,
 }
 
 /// Whether a token has the shape of a compact JWS (three dot-separated segments): such a token
@@ -77,6 +79,12 @@ impl Validator {
     /// Starts configuring a validator.
     pub fn builder() -> ValidatorBuilder {
         ValidatorBuilder::default()
+    }
+
+    /// The protected-resource metadata (RFC 9728) configured with
+    /// [`ValidatorBuilder::resource_metadata`]: the canonical URL and the document's URLs.
+    pub fn protected_resource(&self) -> Option<&crate::metadata::ProtectedResource> {
+        self.0.resource.as_deref()
     }
 
     /// Validates a raw token (the part after `Bearer `), then runs the request checks with no

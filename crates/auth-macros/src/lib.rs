@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `#[requires_scopes("pets:write", "admin")]` | the handler needs all of these scopes (403 `insufficient_scope` otherwise) |
 //! | `#[requires_any_scope("a", "b")]`, `#[requires_scopes(any("a", "b"))]` | at least one of them |
+//! | `#[requires_step_up(acr = "mfa", max_age = 300)]` | the token's `acr` is accepted and its `auth_time` recent (401 `insufficient_user_authentication` otherwise, RFC 9470); checked after scopes |
 //! | `#[derive(Claims)]` | your `serde` struct is a handler argument: the verified claims as that type |
 //! | `#[derive(Scopes)]` | an enum of scopes (`#[scope("pets:write")] Write`), usable in the attributes |
 //!
@@ -29,6 +30,7 @@ mod claims;
 mod requires;
 mod scopes;
 mod serde_names;
+mod step_up;
 
 use proc_macro::TokenStream;
 use requires::Framework;
@@ -59,6 +61,20 @@ pub fn actix_requires_scopes(args: TokenStream, item: TokenStream) -> TokenStrea
 #[proc_macro_attribute]
 pub fn actix_requires_any_scope(args: TokenStream, item: TokenStream) -> TokenStream {
     requires::expand(args.into(), item.into(), Framework::Actix, "requires_any_scope", true).into()
+}
+
+/// axum handlers and tonic methods: a step-up requirement (RFC 9470). Re-exported as
+/// `tower_auth::requires_step_up`, documented there.
+#[proc_macro_attribute]
+pub fn tower_requires_step_up(args: TokenStream, item: TokenStream) -> TokenStream {
+    step_up::expand(args.into(), item.into(), Framework::Tower).into()
+}
+
+/// actix-web handlers: a step-up requirement (RFC 9470). Re-exported as
+/// `actix_auth::requires_step_up`, documented there.
+#[proc_macro_attribute]
+pub fn actix_requires_step_up(args: TokenStream, item: TokenStream) -> TokenStream {
+    step_up::expand(args.into(), item.into(), Framework::Actix).into()
 }
 
 /// Typed claims as an axum extractor. Re-exported as `tower_auth::Claims` (the derive), documented

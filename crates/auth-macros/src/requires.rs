@@ -30,7 +30,7 @@ pub(crate) enum Framework {
 }
 
 impl Framework {
-    fn default_crate(self) -> Path {
+    pub(crate) fn default_crate(self) -> Path {
         match self {
             Framework::Tower => parse_quote!(::tower_auth),
             Framework::Actix => parse_quote!(::actix_auth),
@@ -104,6 +104,9 @@ fn generate(
             func.block = parse_quote!({
                 const __AUTH_SCOPES: &[&str] = &[#(#scopes),*];
                 const _: () = #krate::__private::validate_scopes(__AUTH_SCOPES);
+                #krate::__private::inventory::submit! {
+                    #krate::__private::ScopeRegistration::new(__AUTH_SCOPES)
+                }
                 if let ::core::result::Result::Err(__auth_status) =
                     #krate::__private::grpc_require(#request.extensions(), __AUTH_SCOPES, #any_of)
                 {
@@ -138,6 +141,9 @@ fn generate(
                     const ANY_OF: bool = #any_of;
                 }
                 const _: () = #krate::__private::validate_scopes(<#marker as #krate::ScopeSet>::SCOPES);
+                #krate::__private::inventory::submit! {
+                    #krate::__private::ScopeRegistration::new(<#marker as #krate::ScopeSet>::SCOPES)
+                }
                 #func
             })
         }
@@ -158,7 +164,7 @@ fn doc_line(args: &ScopeArgs) -> String {
 }
 
 /// The name of a tonic method's request parameter (the first after `self`).
-fn request_ident(func: &ItemFn) -> syn::Result<syn::Ident> {
+pub(crate) fn request_ident(func: &ItemFn) -> syn::Result<syn::Ident> {
     let arg = func.sig.inputs.iter().find_map(|a| match a {
         FnArg::Typed(t) => Some(t),
         FnArg::Receiver(_) => None,
@@ -180,7 +186,7 @@ fn request_ident(func: &ItemFn) -> syn::Result<syn::Ident> {
 
 /// `O` in `Pin<Box<dyn Future<Output = O> + ..>>`: the return type `#[async_trait]` gives a
 /// method before this attribute sees it.
-fn async_trait_output(output: &ReturnType) -> Option<Type> {
+pub(crate) fn async_trait_output(output: &ReturnType) -> Option<Type> {
     let ReturnType::Type(_, ty) = output else { return None };
     let pinned = single_generic(ty, "Pin")?;
     let boxed = single_generic(pinned, "Box")?;

@@ -5,5 +5,6 @@
 fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass.rs");
+    t.pass("tests/ui/pass_step_up.rs");
     t.compile_fail("tests/ui/fail_*.rs");
 }

@@ -11,8 +11,12 @@
 //!   `access_token` field of `application/x-www-form-urlencoded` bodies (RFC 6750 §2.2): refused
 //!   when sent along with another credential, accepted alone when the form source is on.
 //! - [`RequireScopesLayer`] checks a route's scopes: 403 `insufficient_scope` naming them.
+//! - [`RequireStepUpLayer`] checks a route's step-up requirement (RFC 9470: accepted `acr`
+//!   values, a maximum `auth_time` age): 401 `insufficient_user_authentication` with
+//!   `acr_values` / `max_age`. Mount it inside the scope layer: scopes are checked first.
 //! - With the `axum` feature (on by default): the extractors [`Claims<T>`](struct@Claims) (your own
-//!   serde type), `Option<Claims<T>>`, [`Verified`] and [`Scoped<M>`](Scoped).
+//!   serde type), `Option<Claims<T>>`, [`Verified`], [`Scoped<M>`](Scoped) and
+//!   [`SteppedUp<M>`](SteppedUp).
 //! - With the `macros` feature (on by default): [`#[requires_scopes]`](requires_scopes) and
 //!   [`#[requires_any_scope]`](requires_any_scope) on axum handlers and (with the `tonic`
 //!   feature) tonic service methods, [`#[derive(Claims)]`](derive@Claims) for typed claims as a
@@ -87,12 +91,15 @@ mod future;
 #[cfg(feature = "tonic")]
 mod grpc;
 mod layer;
+pub mod metadata;
 pub mod outbound;
 mod request;
 mod response;
 mod scope;
 mod scoped;
 mod service;
+mod step_up;
+mod stepped_up;
 
 pub use body::ResponseBody;
 pub use context::AuthContext;
@@ -101,11 +108,16 @@ pub use context::AuthContext;
 pub use extract::{AuthRejection, Binding, Claims, Verified};
 pub use form::{DEFAULT_FORM_BODY_LIMIT, FormAuthLayer, FormAuthService};
 pub use future::ResponseFuture;
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+pub use grpc::grpc_check_step_up;
 pub use layer::{AuthLayer, TokenExtractor};
 pub use response::{challenge_response, grpc_status};
 pub use scope::{RequireScopesLayer, RequireScopesService};
 pub use scoped::{ScopeSet, Scoped};
 pub use service::AuthService;
+pub use step_up::{RequireStepUpLayer, RequireStepUpService};
+pub use stepped_up::{StepUpSet, SteppedUp};
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
@@ -128,6 +140,11 @@ pub use auth_macros::tower_requires_scopes as requires_scopes;
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use auth_macros::tower_requires_any_scope as requires_any_scope;
 
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc = include_str!("../docs/requires_step_up.md")]
+pub use auth_macros::tower_requires_step_up as requires_step_up;
+
 #[cfg(all(feature = "macros", feature = "axum"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "macros", feature = "axum"))))]
 #[doc = include_str!("../docs/derive_claims.md")]
@@ -144,10 +161,10 @@ pub mod __private {
     #[cfg(feature = "axum")]
     pub use crate::derived::{derived_claims, derived_claims_optional};
     #[cfg(feature = "tonic")]
-    pub use crate::grpc::grpc_require;
+    pub use crate::grpc::{grpc_require, grpc_require_step_up};
     #[cfg(feature = "axum")]
     pub use auth_core::__private::DeriveClaims;
-    pub use auth_core::__private::validate_scopes;
+    pub use auth_core::__private::{ScopeRegistration, inventory, validate_scopes, validate_step_up};
     #[cfg(feature = "axum")]
     pub use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
     pub use http::request::Parts;

@@ -37,8 +37,10 @@ pub struct RequireScopesLayer {
 }
 
 impl RequireScopesLayer {
-    /// Requires this scope requirement.
+    /// Requires this scope requirement. Its scopes are registered for the API's descriptions
+    /// ([`auth_core::requirements::registered_scopes`]: the RFC 9728 `scopes_supported`).
     pub fn new(requirement: ScopeRequirement) -> Self {
+        auth_core::requirements::register_scopes(requirement.scopes());
         RequireScopesLayer { requirement }
     }
 

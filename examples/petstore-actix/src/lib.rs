@@ -4,12 +4,14 @@
 //! | Route | Access |
 //! |---|---|
 //! | `GET /health` | public |
+//! | `GET`/`HEAD /.well-known/oauth-protected-resource` (and the path-inserted URI when `AUTH_RESOURCE` has a path) | public: RFC 9728 metadata |
 //! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
 //! | `POST /pets` | scope `pets:write` |
 //! | `DELETE /pets/{id}` | scopes `pets:write` and `admin` |
 //! | `POST /admin/revocations`, `DELETE /admin/revocations` | scopes `pets:write` and `admin` |
 //! | `GET /me` | any valid token |
 //! | `GET /store/inventory` | optional: anonymous callers get the public view |
+//! | `POST /store/orders/{id}/payment` | scope `pets:write`, then step-up (RFC 9470): `acr` among `AUTH_STEP_UP_ACR`, `auth_time` within `AUTH_STEP_UP_MAX_AGE` |
 //!
 //! Authentication failures are answered by `actix-auth` (RFC 6750). Run it with
 //! `cargo run -p petstore-actix`; tests run [`server`] in-process on a real socket.
@@ -18,15 +20,18 @@
 
 use std::sync::Arc;
 
-use actix_auth::{AuthLayer, Claims, OptionalClaims, RequireScopesLayer, requires_scopes};
+use actix_auth::metadata::ResourceMetadataService;
+use actix_auth::{
+    AuthLayer, Claims, OptionalClaims, RequireScopesLayer, RequireStepUpLayer, requires_scopes,
+};
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
-use auth_core::{Authenticator, DEFAULT_FORM_BODY_LIMIT, Validator};
+use auth_core::{DEFAULT_FORM_BODY_LIMIT, Validator};
 use futures_util::StreamExt;
-use petstore::api::{Caller, ErrorBody, Health, Inventory};
+use petstore::api::{Caller, ErrorBody, Health, Inventory, Payment};
 use petstore::revocation::{Action, AdminAnswer, MAX_BODY_BYTES};
-use petstore::{NewPet, PetStore, parse_id};
+use petstore::{NewPet, PetStore, Protection, parse_id};
 
 /// The largest `POST /pets` body read: 2 MiB, axum's default body limit, so both answer alike.
 const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -42,9 +47,11 @@ struct AppState {
 /// handlers state their scopes with `#[requires_scopes]`; `POST /pets` shows the other style, a
 /// `RequireScopesLayer` middleware inside `AuthLayer` (the same 403 answer; the attribute costs less per
 /// request: an extractor rather than a boxed middleware call).
-pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Authenticator>, store: Arc<PetStore>) {
-    let authenticator = auth.into();
+pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Protection>, store: Arc<PetStore>) {
+    let Protection { authenticator, step_up } = auth.into();
     let validator = authenticator.validator().clone();
+    // RFC 9728: the document at its well-known paths, public (the Petstore always has one).
+    let metadata = ResourceMetadataService::new(authenticator.clone()).ok();
     // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form field
     // is refused as `invalid_request` (RFC 6750 §2: one method per request).
     let protected =
@@ -73,9 +80,24 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Authenticator>, s
                 .route(web::delete().to(lift))
                 .wrap(protected.clone()),
         )
+        .service(
+            web::resource("/store/orders/{id}/payment")
+                // Registered last, runs first: scopes, then step-up (a token lacking
+                // `pets:write` is 403 whatever its `acr`).
+                .route(
+                    web::post()
+                        .to(pay_order)
+                        .wrap(RequireStepUpLayer::new(step_up))
+                        .wrap(RequireScopesLayer::all(["pets:write"])),
+                )
+                .wrap(protected.clone()),
+        )
         .service(web::resource("/me").route(web::get().to(me)).wrap(protected))
         .service(web::resource("/store/inventory").route(web::get().to(inventory)).wrap(optional))
         .default_service(web::to(no_route));
+    if let Some(metadata) = metadata {
+        cfg.service(metadata);
+    }
 }
 
 /// The Petstore server on `listener`, with a fresh store (the two seed pets), not yet running:
@@ -83,12 +105,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Authenticator>, s
 /// background: `/health` answers at once, protected routes answer 503 until the keys are there.
 ///
 /// Must be called inside an actix (or tokio) runtime.
-pub fn server(listener: std::net::TcpListener, auth: impl Into<Authenticator>) -> std::io::Result<Server> {
-    let authenticator = auth.into();
-    petstore::spawn_warm_up(authenticator.validator().clone());
+pub fn server(listener: std::net::TcpListener, auth: impl Into<Protection>) -> std::io::Result<Server> {
+    let protection = auth.into();
+    petstore::spawn_warm_up(protection.authenticator.validator().clone());
     let store = Arc::new(PetStore::seeded());
     let server = HttpServer::new(move || {
-        App::new().configure(|cfg| configure(cfg, authenticator.clone(), Arc::clone(&store)))
+        App::new().configure(|cfg| configure(cfg, protection.clone(), Arc::clone(&store)))
     })
     .listen(listener)?
     .run();
@@ -96,8 +118,16 @@ pub fn server(listener: std::net::TcpListener, auth: impl Into<Authenticator>) -
 }
 
 /// Serves the Petstore on `listener` until the server stops (Ctrl-C, or its handle).
-pub async fn serve(listener: std::net::TcpListener, auth: impl Into<Authenticator>) -> std::io::Result<()> {
+pub async fn serve(listener: std::net::TcpListener, auth: impl Into<Protection>) -> std::io::Result<()> {
     server(listener, auth)?.await
+}
+
+/// Pays an order; the middleware has checked the scope and the step-up requirement.
+async fn pay_order(id: web::Path<String>) -> HttpResponse {
+    match parse_id(&id) {
+        Some(order) => HttpResponse::Ok().json(Payment::paid(order)),
+        None => HttpResponse::NotFound().json(ErrorBody::no_route()),
+    }
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {

@@ -14,11 +14,12 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings::from_env()?;
-    // Builds the validator without fetching anything: a provider that is down never stops startup.
-    let auth = Auth::from_settings(&settings).await?;
     let listener = std::net::TcpListener::bind(settings.addr)
         .map_err(|source| StartupError::Listen { addr: settings.addr, source })?;
+    // The bound address is the default AUTH_RESOURCE. Builds the validator without fetching
+    // anything: a provider that is down never stops startup.
+    let auth = Auth::from_settings(&settings.bound_to(listener.local_addr()?)).await?;
     println!("{}", petstore::banner::http_banner("petstore-actix", listener.local_addr()?, &auth));
-    petstore_actix::serve(listener, auth.authenticator.clone()).await?;
+    petstore_actix::serve(listener, &auth).await?;
     Ok(())
 }

@@ -3,12 +3,14 @@
 //! | Route | Access |
 //! |---|---|
 //! | `GET /health` | public |
+//! | `GET`/`HEAD /.well-known/oauth-protected-resource` (and the path-inserted URI when `AUTH_RESOURCE` has a path) | public: RFC 9728 metadata |
 //! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
 //! | `POST /pets` | scope `pets:write` |
 //! | `DELETE /pets/{id}` | scopes `pets:write` and `admin` |
 //! | `POST /admin/revocations`, `DELETE /admin/revocations` | scopes `pets:write` and `admin` |
 //! | `GET /me` | any valid token |
 //! | `GET /store/inventory` | optional: anonymous callers get the public view |
+//! | `POST /store/orders/{id}/payment` | scope `pets:write`, then step-up (RFC 9470): `acr` among `AUTH_STEP_UP_ACR`, `auth_time` within `AUTH_STEP_UP_MAX_AGE` |
 //!
 //! Scopes are stated on the handlers with `#[requires_scopes(...)]`, and, to show the other style,
 //! with `RequireScopesLayer` on `POST /pets`. Both answer the same 403; the attribute costs less
@@ -22,7 +24,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use auth_core::{Authenticator, Validator};
+use auth_core::Validator;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -31,10 +33,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use petstore::api::{Caller, ErrorBody, Health, Inventory, Me};
+use petstore::api::{Caller, ErrorBody, Health, Inventory, Me, Payment};
 use petstore::revocation::{Action, AdminAnswer, MAX_BODY_BYTES};
-use petstore::{NewPet, Pet, PetStore, parse_id};
-use tower_auth::{AuthLayer, Claims, DEFAULT_FORM_BODY_LIMIT, RequireScopesLayer, requires_scopes};
+use petstore::{NewPet, Pet, PetStore, Protection, parse_id};
+use tower_auth::metadata::ResourceMetadataService;
+use tower_auth::{
+    AuthLayer, Claims, DEFAULT_FORM_BODY_LIMIT, RequireScopesLayer, RequireStepUpLayer, requires_scopes,
+};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
@@ -45,15 +50,18 @@ struct AppState {
 }
 
 /// The Petstore router, with a fresh store (the two seed pets).
-/// `auth` is the validator, or an [`Authenticator`] with request rules (`AUTH_PUBLIC_URL`).
-pub fn app(auth: impl Into<Authenticator>) -> Router {
+/// `auth` is the validator, an [`Authenticator`](auth_core::Authenticator) with request rules
+/// (`AUTH_PUBLIC_URL`), or a [`Protection`] with the payment route's step-up requirement.
+pub fn app(auth: impl Into<Protection>) -> Router {
     app_with_store(auth, Arc::new(PetStore::seeded()))
 }
 
 /// The Petstore router over `store`.
-pub fn app_with_store(auth: impl Into<Authenticator>, store: Arc<PetStore>) -> Router {
-    let authenticator = auth.into();
+pub fn app_with_store(auth: impl Into<Protection>, store: Arc<PetStore>) -> Router {
+    let Protection { authenticator, step_up } = auth.into();
     let state = AppState { store, validator: authenticator.validator().clone() };
+    // RFC 9728: the document at its well-known paths, public (the Petstore always has one).
+    let metadata = ResourceMetadataService::new(authenticator.clone()).ok();
 
     // Every route here needs a valid token. `route_layer` (not `layer`): unknown paths still
     // answer 404, not 401. Scope layers sit inside the AuthLayer, next to their handler.
@@ -63,6 +71,14 @@ pub fn app_with_store(auth: impl Into<Authenticator>, store: Arc<PetStore>) -> R
         .route("/pets/{id}", get(get_pet))
         .route("/pets/{id}", axum::routing::delete(delete_pet))
         .route("/me", get(me))
+        // Scopes first (the layer added last runs first), then step-up: a token lacking
+        // `pets:write` is 403 whatever its `acr`.
+        .route(
+            "/store/orders/{id}/payment",
+            axum::routing::post(pay_order)
+                .route_layer(RequireStepUpLayer::new(step_up))
+                .route_layer(RequireScopesLayer::all(["pets:write"])),
+        )
         .route(
             "/admin/revocations",
             axum::routing::post(revoke).delete(lift).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
@@ -78,10 +94,11 @@ pub fn app_with_store(auth: impl Into<Authenticator>, store: Arc<PetStore>) -> R
         AuthLayer::from_authenticator(authenticator).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT),
     );
 
-    Router::new()
-        .route("/health", get(health))
-        .merge(protected)
-        .merge(optional)
+    let mut router = Router::new().route("/health", get(health)).merge(protected).merge(optional);
+    if let Some(metadata) = metadata {
+        router = router.merge(metadata.into_router());
+    }
+    router
         .fallback(no_route)
         .with_state(state)
         // Outermost, so the token never reaches the request logs.
@@ -91,19 +108,19 @@ pub fn app_with_store(auth: impl Into<Authenticator>, store: Arc<PetStore>) -> R
 
 /// Serves the Petstore on `listener` until the process ends. Keys load in the background:
 /// `/health` answers at once, protected routes answer 503 until the keys are there.
-pub async fn serve(listener: tokio::net::TcpListener, auth: impl Into<Authenticator>) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, auth: impl Into<Protection>) -> std::io::Result<()> {
     serve_with_shutdown(listener, auth, std::future::pending()).await
 }
 
 /// [`serve`], stopping gracefully when `shutdown` completes.
 pub async fn serve_with_shutdown(
     listener: tokio::net::TcpListener,
-    auth: impl Into<Authenticator>,
+    auth: impl Into<Protection>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let authenticator = auth.into();
-    petstore::spawn_warm_up(authenticator.validator().clone());
-    axum::serve(listener, app(authenticator)).with_graceful_shutdown(shutdown).await
+    let protection = auth.into();
+    petstore::spawn_warm_up(protection.authenticator.validator().clone());
+    axum::serve(listener, app(protection)).with_graceful_shutdown(shutdown).await
 }
 
 async fn health(State(state): State<AppState>) -> Json<Health> {
@@ -189,6 +206,14 @@ async fn admin(
         response.headers_mut().insert(RETRY_AFTER, secs.into());
     }
     response
+}
+
+/// Pays an order; the layers have checked the scope and the step-up requirement.
+async fn pay_order(Path(id): Path<String>) -> Response {
+    match parse_id(&id) {
+        Some(order) => Json(Payment::paid(order)).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(ErrorBody::no_route())).into_response(),
+    }
 }
 
 async fn me(Claims(caller): Claims<Caller>) -> Json<Me> {

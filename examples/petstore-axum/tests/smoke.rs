@@ -3,9 +3,10 @@
 use petstore::{Auth, Settings};
 
 async fn start(settings: Settings) -> (Auth, String) {
-    let auth = Auth::from_settings(&settings).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let auth = Auth::from_settings(&settings.bound_to(addr)).await.unwrap();
     tokio::spawn(petstore_axum::serve(listener, auth.validator.clone()));
     (auth, base)
 }
@@ -21,7 +22,12 @@ async fn routes_answer_as_documented() {
     assert_eq!(status(http.get(format!("{base}/no-such-route")).send().await.unwrap()), 404);
     let anonymous = http.get(format!("{base}/pets")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
-    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer realm=\"petstore\"");
+    let metadata = format!("{base}/.well-known/oauth-protected-resource");
+    let challenge = format!("Bearer realm=\"petstore\", resource_metadata=\"{metadata}\"");
+    assert_eq!(anonymous.headers()["www-authenticate"], challenge.as_str());
+    let document: serde_json::Value =
+        serde_json::from_str(&http.get(&metadata).send().await.unwrap().text().await.unwrap()).unwrap();
+    assert_eq!(document["resource"], base.as_str(), "the bound address, not port 0");
 
     let get = |path: &str, token: &str| http.get(format!("{base}{path}")).bearer_auth(token).send();
     assert_eq!(status(get("/pets", &dev.token).await.unwrap()), 200);

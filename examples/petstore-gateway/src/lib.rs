@@ -123,7 +123,7 @@ impl Gateway {
             listener.local_addr().map_err(|source| StartupError::Listen { addr: local, source })?;
         let upstream_url = format!("http://{upstream_addr}");
         // The Petstore takes the gateway's tokens for its URL (its canonical resource).
-        let mut petstore_settings = petstore::Settings::default();
+        let mut petstore_settings = petstore::Settings::default().bound_to(upstream_addr);
         petstore_settings.audience = upstream_url.clone();
         petstore_settings.algorithms = settings.algorithms.clone();
         petstore_settings.profile = settings.profile;

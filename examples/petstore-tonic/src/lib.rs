@@ -3,19 +3,22 @@
 //! The whole server sits behind [`AuthLayer`]: a call without a valid token never reaches a
 //! handler, and fails with `UNAUTHENTICATED` (or `UNAVAILABLE` while keys load). Each method
 //! then checks its own scopes (`proto/petstore.proto` lists them), answering
-//! `PERMISSION_DENIED`. Tests run [`serve`] in-process and call it with [`proto`]'s client.
+//! `PERMISSION_DENIED`; `PayOrder` then checks the step-up requirement (RFC 9470), answering
+//! `UNAUTHENTICATED` with an `insufficient_user_authentication` challenge. Tests run [`serve`]
+//! in-process and call it with [`proto`]'s client.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 use std::future::Future;
 use std::sync::Arc;
 
-use auth_core::{Authenticator, ScopeRequirement};
+use auth_core::{ScopeRequirement, StepUp};
 use petstore::api::Caller;
-use petstore::{NewPet, PetStore};
+use petstore::{NewPet, PetStore, Protection};
 use tonic::metadata::MetadataValue;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
+use tower_auth::metadata::ResourceMetadataService;
 use tower_auth::{AuthLayer, requires_scopes};
 
 /// The code generated from `proto/petstore.proto`: messages, client and server.
@@ -31,12 +34,19 @@ use proto::pet_store_server::{PetStore as PetStoreRpc, PetStoreServer};
 pub struct PetStoreService {
     store: Arc<PetStore>,
     read: ScopeRequirement,
+    step_up: StepUp,
 }
 
 impl PetStoreService {
-    /// A service over `store`.
+    /// A service over `store`, `PayOrder` requiring the default step-up (`acr` `mfa`,
+    /// authenticated within 300 s).
     pub fn new(store: Arc<PetStore>) -> Self {
-        PetStoreService { store, read: ScopeRequirement::all(["pets:read"]) }
+        PetStoreService::with_step_up(store, petstore::default_step_up())
+    }
+
+    /// A service over `store` whose `PayOrder` requires `step_up`.
+    pub fn with_step_up(store: Arc<PetStore>, step_up: StepUp) -> Self {
+        PetStoreService { store, read: ScopeRequirement::all(["pets:read"]), step_up }
     }
 }
 
@@ -116,6 +126,17 @@ impl PetStoreRpc for PetStoreService {
         Ok(Response::new(proto::DeletePetResponse {}))
     }
 
+    // Scopes by the attribute first, then the step-up requirement from the settings.
+    #[requires_scopes("pets:write")]
+    async fn pay_order(
+        &self,
+        request: Request<proto::PayOrderRequest>,
+    ) -> Result<Response<proto::Payment>, Status> {
+        tower_auth::grpc_check_step_up(request.extensions(), &self.step_up)?;
+        let paid = petstore::api::Payment::paid(request.get_ref().id);
+        Ok(Response::new(proto::Payment { order: paid.order, status: paid.status }))
+    }
+
     async fn get_me(&self, request: Request<proto::GetMeRequest>) -> Result<Response<proto::Me>, Status> {
         let claims = authorize(&request, None)?;
         let caller: Caller = claims.deserialize().map_err(|e| {
@@ -131,7 +152,7 @@ impl PetStoreRpc for PetStoreService {
 /// until they do, calls fail with `UNAVAILABLE`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    auth: impl Into<Authenticator>,
+    auth: impl Into<Protection>,
 ) -> Result<(), tonic::transport::Error> {
     serve_with_shutdown(listener, auth, std::future::pending()).await
 }
@@ -139,21 +160,30 @@ pub async fn serve(
 /// [`serve`], stopping gracefully when `shutdown` completes.
 pub async fn serve_with_shutdown(
     listener: tokio::net::TcpListener,
-    auth: impl Into<Authenticator>,
+    auth: impl Into<Protection>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
-    let authenticator = auth.into();
+    let Protection { authenticator, step_up } = auth.into();
     petstore::spawn_warm_up(authenticator.validator().clone());
-    let service = PetStoreService::new(Arc::new(PetStore::seeded()));
+    let service = PetStoreService::with_step_up(Arc::new(PetStore::seeded()), step_up);
+    // The RFC 9728 document beside the gRPC service, over HTTP/1.1 too (it is what every
+    // challenge's `resource_metadata` names); the AuthLayer lets requests for it through.
+    let mut routes = tonic::service::Routes::builder();
+    if let Ok(metadata) = ResourceMetadataService::new(authenticator.clone()) {
+        routes = tonic::service::RoutesBuilder::from(metadata.into_router::<()>());
+    }
+    routes.add_service(PetStoreServer::new(service));
     tonic::transport::Server::builder()
+        .accept_http1(true)
         .layer(AuthLayer::from_authenticator(authenticator))
-        .add_service(PetStoreServer::new(service))
+        .add_routes(routes.routes())
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
         .await
 }
 
 /// `grpcurl` commands for the server at `listen`, to paste after the `TOKEN=` lines
-/// (run from the repository root; expected: OK, OK, PermissionDenied, OK).
+/// (run from the repository root; expected: OK, OK, PermissionDenied, OK, Unauthenticated (a
+/// step-up challenge), OK).
 pub fn grpcurl_commands(listen: std::net::SocketAddr) -> Vec<String> {
     let addr = petstore::banner::client_addr(listen);
     let call = |token: &str, data: &str, method: &str| {
@@ -167,5 +197,7 @@ pub fn grpcurl_commands(listen: std::net::SocketAddr) -> Vec<String> {
         call("TOKEN", r#"{"name":"Nemo","tag":"fish"}"#, "CreatePet"),
         call("TOKEN", r#"{"id":1}"#, "DeletePet"),
         call("ADMIN_TOKEN", r#"{"id":1}"#, "DeletePet"),
+        call("TOKEN", r#"{"id":1}"#, "PayOrder"),
+        call("STEP_UP_TOKEN", r#"{"id":1}"#, "PayOrder"),
     ]
 }

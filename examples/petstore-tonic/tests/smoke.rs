@@ -16,9 +16,9 @@ fn with_token<T>(message: T, token: &str) -> tonic::Request<T> {
 }
 
 async fn start(settings: Settings) -> (Auth, PetStoreClient<Channel>) {
-    let auth = Auth::from_settings(&settings).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let auth = Auth::from_settings(&settings.bound_to(addr)).await.unwrap();
     tokio::spawn(petstore_tonic::serve(listener, auth.validator.clone()));
     let client = PetStoreClient::connect(format!("http://{addr}")).await.unwrap();
     (auth, client)
@@ -66,13 +66,18 @@ async fn macro_protected_methods_answer_with_the_challenge() {
     assert_eq!(err.code(), Code::PermissionDenied);
     assert_eq!(err.message(), "the token lacks a scope this resource requires");
     assert!(challenge(&err).contains(r#"error="insufficient_scope""#), "{}", challenge(&err));
-    assert!(challenge(&err).ends_with(r#"scope="pets:write""#));
+    // The scope, then the metadata document every challenge names last.
+    assert!(
+        challenge(&err).contains(r#", scope="pets:write", resource_metadata="http://"#),
+        "{}",
+        challenge(&err)
+    );
     client.create_pet(with_token(new, &dev.token)).await.unwrap();
 
     let err = client.delete_pet(with_token(DeletePetRequest { id: 2 }, &dev.token)).await.unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     assert!(challenge(&err).starts_with(r#"Bearer realm="petstore""#));
-    assert!(challenge(&err).ends_with(r#"scope="pets:write admin""#));
+    assert!(challenge(&err).contains(r#", scope="pets:write admin", resource_metadata="#));
 }
 
 #[tokio::test]

@@ -60,6 +60,22 @@ impl Caller {
     }
 }
 
+/// `POST /store/orders/{id}/payment` (and the gRPC `PayOrder`): `{"order": id, "status": "paid"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    /// The order paid.
+    pub order: u64,
+    /// Always `paid`.
+    pub status: String,
+}
+
+impl Payment {
+    /// The answer for `order`.
+    pub fn paid(order: u64) -> Self {
+        Payment { order, status: "paid".to_owned() }
+    }
+}
+
 /// `GET /me`: `{"sub", "client_id", "scopes": [...]}` (absent claims are `null`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {

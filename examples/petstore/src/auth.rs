@@ -6,6 +6,7 @@ use std::sync::Arc;
 use auth_core::checks::dpop::DpopNonces;
 use auth_core::checks::revocation::{RevocationOptions, Revocations};
 use auth_core::dev_issuer::{DevIssuer, DpopKey};
+use auth_core::metadata::ResourceMetadata;
 use auth_core::store::redis::{RedisOptions, RedisStore};
 use auth_core::{
     Algorithm, Authenticator, ConfigError, DEFAULT_TOKEN_CACHE_BYTES, DEFAULT_TOKEN_CACHE_ENTRIES,
@@ -14,7 +15,7 @@ use auth_core::{
 
 use crate::settings::{
     AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP_NONCE_KEY, AUTH_INTROSPECTION_CLIENT_ID,
-    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PUBLIC_URL, AUTH_REDIS_URL,
+    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PUBLIC_URL, AUTH_REDIS_URL, AUTH_RESOURCE,
     AUTH_REVOCATION_MAX_STALE, AUTH_REVOCATION_RETENTION, AUTH_TOKEN_CACHE, Introspection, Settings,
 };
 
@@ -63,6 +64,29 @@ pub struct DevAccess {
     /// An opaque token with scopes `pets:read pets:write`, checked by introspection at the
     /// development issuer.
     pub opaque_token: String,
+    /// A token with scopes `pets:read pets:write` from a stronger sign-in: `acr` the first value
+    /// `AUTH_STEP_UP_ACR` accepts, `auth_time` the startup time. Once that is older than
+    /// `AUTH_STEP_UP_MAX_AGE`, mint a fresh one with [`DevAccess::step_up_token`].
+    pub step_up_token: String,
+    /// The audience and `acr` the step-up tokens are minted with.
+    pub(crate) step_up_claims: (String, String),
+}
+
+impl DevAccess {
+    /// A fresh step-up token: scopes `pets:read pets:write`, the accepted `acr`, `auth_time` now.
+    pub fn step_up_token(&self) -> String {
+        let (audience, acr) = &self.step_up_claims;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        self.issuer
+            .token()
+            .audience(audience.clone())
+            .scope(USER_SCOPES)
+            .acr(acr.clone())
+            .auth_time(now)
+            .sign()
+    }
 }
 
 /// The validator, and the development issuer when one is used.
@@ -74,6 +98,9 @@ pub struct Auth {
     pub authenticator: Authenticator,
     /// Present when no provider is configured.
     pub dev: Option<DevAccess>,
+    /// What `POST /store/orders/{id}/payment` requires of the user's authentication
+    /// (`AUTH_STEP_UP_ACR`, `AUTH_STEP_UP_MAX_AGE`).
+    pub step_up: auth_core::StepUp,
 }
 
 impl Auth {
@@ -90,7 +117,7 @@ impl Auth {
         if !settings.uses_dev_issuer() {
             let validator = build_validator(settings)?;
             let authenticator = authenticator(settings, &validator)?;
-            return Ok(Auth { validator, authenticator, dev: None });
+            return Ok(Auth { validator, authenticator, dev: None, step_up: settings.step_up.clone() });
         }
         let alg = dev_algorithm(settings)?;
         let issuer = DevIssuer::start(alg).await.map_err(StartupError::DevIssuer)?;
@@ -115,11 +142,19 @@ impl Auth {
             issuer.token().audience(settings.audience.clone()).scope(USER_SCOPES).bound_to(&dpop_key).sign();
         let opaque_token = issuer.token().audience(settings.audience.clone()).scope(USER_SCOPES).opaque();
         let authenticator = authenticator(settings, &validator)?;
-        Ok(Auth {
-            validator,
-            authenticator,
-            dev: Some(DevAccess { issuer, token, admin_token, dpop_key, dpop_token, opaque_token }),
-        })
+        let acr = settings.step_up.acr_accepted().and_then(|a| a.first()).cloned().unwrap_or_default();
+        let mut dev = DevAccess {
+            issuer,
+            token,
+            admin_token,
+            dpop_key,
+            dpop_token,
+            opaque_token,
+            step_up_token: String::new(),
+            step_up_claims: (settings.audience.clone(), acr),
+        };
+        dev.step_up_token = dev.step_up_token();
+        Ok(Auth { validator, authenticator, dev: Some(dev), step_up: settings.step_up.clone() })
     }
 }
 
@@ -197,7 +232,11 @@ fn validator_for(
         .profile(settings.profile)
         .realm(REALM)
         .dpop(dpop_options(settings, redis.as_ref())?)
-        .revocations(revocations);
+        .revocations(revocations)
+        // RFC 9728: the document at /.well-known/oauth-protected-resource, named in every
+        // challenge; a token issued for this resource (RFC 8707) is accepted beside the audience.
+        .resource_metadata(ResourceMetadata::new(settings.resource_url()).resource_name("Petstore"))
+        .resource_audience();
     if let Some(algorithms) = &settings.algorithms {
         builder = builder.algorithms(algorithms.iter().copied());
     }
@@ -234,6 +273,7 @@ fn name_variable(error: ConfigError) -> ConfigError {
         "redis.url" => AUTH_REDIS_URL,
         "revocation.max_stale" => AUTH_REVOCATION_MAX_STALE,
         "revocation.retention" => AUTH_REVOCATION_RETENTION,
+        "resource_metadata.resource" => AUTH_RESOURCE,
         _ => return error,
     };
     error.for_setting(variable)

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use crate::auth::{ADMIN_SCOPES, Auth, USER_SCOPES};
+use crate::auth::{ADMIN_SCOPES, Auth, DevAccess, USER_SCOPES};
 
 /// The address a client on this machine should use: an unspecified listen address
 /// (`0.0.0.0`, `[::]`) becomes loopback.
@@ -51,10 +51,44 @@ pub fn revoke_command(listen: SocketAddr, body: &str) -> String {
     )
 }
 
+/// The step-up part of the HTTP banner (RFC 9470): `TOKEN` refused with the challenge, then
+/// `STEP_UP_TOKEN` accepted, and how to get a fresh one from the development issuer once its
+/// `auth_time` is older than the maximum age (a token exchange with `acr_values`, the dev
+/// issuer's stand-in for signing in again).
+pub fn step_up_commands(listen: SocketAddr, auth: &Auth, dev: &DevAccess) -> Vec<String> {
+    let pay = format!("http://{}/store/orders/1/payment", client_addr(listen));
+    let acr = auth.step_up.acr_values().unwrap_or_default();
+    let max_age = auth.step_up.max_age_secs().unwrap_or_default();
+    let (id, secret) = dev.issuer.service_client();
+    let (audience, first_acr) = &dev.step_up_claims;
+    vec![
+        format!(
+            "# Paying needs a stronger sign-in (acr {acr}, within {max_age} s): TOKEN gets 401 \
+             insufficient_user_authentication, the challenge naming acr_values and max_age:"
+        ),
+        format!("curl -i -X POST -H \"Authorization: Bearer $TOKEN\" {pay}"),
+        format!("# STEP_UP_TOKEN (acr {first_acr}, auth_time at startup) pays (expect 200) for {max_age} s:"),
+        format!("curl -i -X POST -H \"Authorization: Bearer $STEP_UP_TOKEN\" {pay}"),
+        "# Later its max_age fails too: sign in again (the dev issuer's stand-in) and retry:".to_owned(),
+        format!(
+            "STEP_UP_TOKEN=$(curl -s -u '{id}:{secret}' -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange \
+             -d subject_token_type=urn:ietf:params:oauth:token-type:access_token -d \"subject_token=$TOKEN\" \
+             -d 'scope={USER_SCOPES}' -d audience={audience} -d acr_values={first_acr} {} \
+             | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
+            dev.issuer.token_endpoint()
+        ),
+    ]
+}
+
 /// The banner for the HTTP binaries.
 pub fn http_banner(name: &str, listen: SocketAddr, auth: &Auth) -> String {
     let url = format!("http://{}", client_addr(listen));
     let mut commands = curl_commands(listen);
+    commands.push(
+        "# What a client learns after a 401 (RFC 9728): this API's issuer, scopes and token methods:"
+            .to_owned(),
+    );
+    commands.push(format!("curl -i {url}{}", auth_core::metadata::WELL_KNOWN_PATH));
     if let Some(dev) = &auth.dev {
         commands
             .push("# DPOP_TOKEN is bound to DPOP_KEY: a fresh proof per request (expect 200):".to_owned());
@@ -66,6 +100,7 @@ pub fn http_banner(name: &str, listen: SocketAddr, auth: &Auth) -> String {
         commands.push(revoke_command(listen, &format!(r#"{{"jkt":"{}"}}"#, dev.dpop_key.thumbprint())));
         commands.push("# OPAQUE_TOKEN is checked by introspection at the issuer (expect 200):".to_owned());
         commands.push(format!("curl -i -H \"Authorization: Bearer $OPAQUE_TOKEN\" {url}/me"));
+        commands.extend(step_up_commands(listen, auth, dev));
     }
     banner(name, &url, auth, "expect 200, 200, 201, 403 (no admin scope), 204, 200", &commands)
 }
@@ -91,6 +126,7 @@ pub fn banner(name: &str, url: &str, auth: &Auth, expect: &str, commands: &[Stri
             let _ = writeln!(out, "DPOP_KEY={}", dev.dpop_key.to_base64url());
             let _ = writeln!(out, "DPOP_TOKEN={}", dev.dpop_token);
             let _ = writeln!(out, "OPAQUE_TOKEN={}", dev.opaque_token);
+            let _ = writeln!(out, "STEP_UP_TOKEN={}", dev.step_up_token);
         }
         None => {
             let _ = writeln!(

@@ -4,9 +4,11 @@
 //!
 //! - [`Settings`]: `PETSTORE_ADDR`, `AUTH_ISSUER`, `AUTH_JWKS_URL`, `AUTH_AUDIENCE`,
 //!   `AUTH_ALGORITHMS`, `AUTH_PROFILE`, `AUTH_TOKEN_CACHE`, `AUTH_DPOP`, `AUTH_DPOP_NONCE`,
-//!   `AUTH_DPOP_NONCE_KEY`, `AUTH_PUBLIC_URL`, `AUTH_INTROSPECTION_*`, `AUTH_REDIS_URL`,
-//!   `AUTH_REVOCATION_MAX_STALE`, `AUTH_REVOCATION_FAIL`, `AUTH_REVOCATION_RETENTION`, each
-//!   checked at startup;
+//!   `AUTH_DPOP_NONCE_KEY`, `AUTH_PUBLIC_URL`, `AUTH_RESOURCE`, `AUTH_INTROSPECTION_*`, `AUTH_REDIS_URL`,
+//!   `AUTH_REVOCATION_MAX_STALE`, `AUTH_REVOCATION_FAIL`, `AUTH_REVOCATION_RETENTION`,
+//!   `AUTH_STEP_UP_ACR`, `AUTH_STEP_UP_MAX_AGE`, each checked at startup;
+//! - [`Protection`]: the authenticator and the payment route's step-up requirement, what the
+//!   servers are built from;
 //! - [`Auth::from_settings`]: the validator (realm `petstore`), with a built-in development
 //!   issuer and ready tokens when no provider is configured, and the revocation list (in memory,
 //!   or shared on Redis with the DPoP proofs seen); [`spawn_warm_up`] loads keys in the
@@ -32,6 +34,7 @@ pub mod api;
 mod auth;
 pub mod banner;
 pub mod dpop_client;
+mod protection;
 pub mod revocation;
 mod settings;
 mod store;
@@ -39,13 +42,15 @@ mod store;
 pub use auth::{
     ADMIN_SCOPES, Auth, DevAccess, REALM, StartupError, USER_SCOPES, build_validator, spawn_warm_up,
 };
+pub use protection::Protection;
 pub use settings::{
     AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP, AUTH_DPOP_NONCE, AUTH_DPOP_NONCE_KEY,
     AUTH_INTROSPECTION_CACHE_TTL, AUTH_INTROSPECTION_CLIENT_ID, AUTH_INTROSPECTION_CLIENT_SECRET,
     AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PROFILE, AUTH_PUBLIC_URL, AUTH_REDIS_URL,
-    AUTH_REVOCATION_FAIL, AUTH_REVOCATION_MAX_STALE, AUTH_REVOCATION_RETENTION, AUTH_TOKEN_CACHE,
-    DEFAULT_ADDR, DEFAULT_AUDIENCE, Introspection, PETSTORE_ADDR, RedisUrl, Settings, VARIABLES,
-    refuse_non_utf8,
+    AUTH_RESOURCE, AUTH_REVOCATION_FAIL, AUTH_REVOCATION_MAX_STALE, AUTH_REVOCATION_RETENTION,
+    AUTH_STEP_UP_ACR, AUTH_STEP_UP_MAX_AGE, AUTH_TOKEN_CACHE, DEFAULT_ADDR, DEFAULT_AUDIENCE,
+    DEFAULT_STEP_UP_ACR, DEFAULT_STEP_UP_MAX_AGE, Introspection, PETSTORE_ADDR, RedisUrl, Settings,
+    VARIABLES, default_step_up, refuse_non_utf8,
 };
 pub use store::{NewPet, Pet, PetStatus, PetStore, parse_id};
 

@@ -1,6 +1,6 @@
 //! The Petstore's settings, read from environment variables, every one checked at startup.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use auth_core::checks::dpop::DpopNonces;
@@ -8,9 +8,11 @@ use auth_core::checks::revocation::{DEFAULT_MAX_STALE, DEFAULT_RETENTION, StaleP
 use auth_core::{Algorithm, ConfigError, DpopMode, Profile};
 
 mod shared;
+mod step_up;
 
 pub use shared::RedisUrl;
 use shared::revocation_settings;
+pub use step_up::{DEFAULT_STEP_UP_ACR, DEFAULT_STEP_UP_MAX_AGE, default_step_up};
 
 /// `PETSTORE_ADDR`: where the API listens. Default `127.0.0.1:8080`.
 pub const PETSTORE_ADDR: &str = "PETSTORE_ADDR";
@@ -36,6 +38,10 @@ pub const AUTH_DPOP_NONCE_KEY: &str = "AUTH_DPOP_NONCE_KEY";
 /// `AUTH_PUBLIC_URL`: the URL clients address this service by (`scheme://host[:port][/prefix]`),
 /// behind a proxy: a DPoP proof's `htu` must be it followed by the request path.
 pub const AUTH_PUBLIC_URL: &str = "AUTH_PUBLIC_URL";
+/// `AUTH_RESOURCE`: the canonical URL of this API (RFC 8707 / RFC 9728): the `resource` of its
+/// protected-resource metadata, and an audience tokens may name. Default `AUTH_PUBLIC_URL`, else
+/// `http://` + the address the server listens on (`localhost` for `0.0.0.0`).
+pub const AUTH_RESOURCE: &str = "AUTH_RESOURCE";
 /// `AUTH_INTROSPECTION_URL`: the provider's introspection endpoint (RFC 7662), for opaque tokens;
 /// when unset and `AUTH_INTROSPECTION_CLIENT_ID` is set, taken from `AUTH_ISSUER`'s discovery.
 pub const AUTH_INTROSPECTION_URL: &str = "AUTH_INTROSPECTION_URL";
@@ -59,9 +65,15 @@ pub const AUTH_REVOCATION_FAIL: &str = "AUTH_REVOCATION_FAIL";
 /// `AUTH_REVOCATION_RETENTION`: seconds a revocation lasts; default 86,400. It must exceed the
 /// longest lifetime of the tokens accepted.
 pub const AUTH_REVOCATION_RETENTION: &str = "AUTH_REVOCATION_RETENTION";
+/// `AUTH_STEP_UP_ACR`: the `acr` values `POST /store/orders/{id}/payment` accepts, comma-separated
+/// (any one satisfies); default `mfa`.
+pub const AUTH_STEP_UP_ACR: &str = "AUTH_STEP_UP_ACR";
+/// `AUTH_STEP_UP_MAX_AGE`: seconds since the user's authentication (`auth_time`) that
+/// `POST /store/orders/{id}/payment` accepts; default 300.
+pub const AUTH_STEP_UP_MAX_AGE: &str = "AUTH_STEP_UP_MAX_AGE";
 
 /// Every variable [`Settings::from_env`] reads.
-pub const VARIABLES: [&str; 19] = [
+pub const VARIABLES: [&str; 22] = [
     PETSTORE_ADDR,
     AUTH_ISSUER,
     AUTH_JWKS_URL,
@@ -73,6 +85,7 @@ pub const VARIABLES: [&str; 19] = [
     AUTH_DPOP_NONCE,
     AUTH_DPOP_NONCE_KEY,
     AUTH_PUBLIC_URL,
+    AUTH_RESOURCE,
     AUTH_INTROSPECTION_URL,
     AUTH_INTROSPECTION_CLIENT_ID,
     AUTH_INTROSPECTION_CLIENT_SECRET,
@@ -81,6 +94,8 @@ pub const VARIABLES: [&str; 19] = [
     AUTH_REVOCATION_MAX_STALE,
     AUTH_REVOCATION_FAIL,
     AUTH_REVOCATION_RETENTION,
+    AUTH_STEP_UP_ACR,
+    AUTH_STEP_UP_MAX_AGE,
 ];
 
 /// The default listen address.
@@ -130,6 +145,8 @@ pub struct Settings {
     pub dpop_nonce_key: Option<String>,
     /// The external base URL (`AUTH_PUBLIC_URL`).
     pub public_url: Option<String>,
+    /// The canonical URL of the API (`AUTH_RESOURCE`), when set; see [`Settings::resource_url`].
+    pub resource: Option<String>,
     /// Introspection of opaque tokens (`AUTH_INTROSPECTION_*`), when a client is configured.
     pub introspection: Option<Introspection>,
     /// How long an active introspection answer is reused (`AUTH_INTROSPECTION_CACHE_TTL`);
@@ -144,6 +161,9 @@ pub struct Settings {
     pub revocation_fail: StalePolicy,
     /// How long a revocation lasts (`AUTH_REVOCATION_RETENTION`).
     pub revocation_retention: Duration,
+    /// `AUTH_STEP_UP_ACR` and `AUTH_STEP_UP_MAX_AGE`: what `POST /store/orders/{id}/payment`
+    /// requires of the user's authentication (RFC 9470).
+    pub step_up: auth_core::StepUp,
 }
 
 /// The introspection client (`AUTH_INTROSPECTION_CLIENT_ID`, `AUTH_INTROSPECTION_CLIENT_SECRET`)
@@ -182,12 +202,14 @@ impl Default for Settings {
             dpop_nonce: false,
             dpop_nonce_key: None,
             public_url: None,
+            resource: None,
             introspection: None,
             introspection_cache_ttl: None,
             redis_url: None,
             revocation_max_stale: DEFAULT_MAX_STALE,
             revocation_fail: StalePolicy::FailClosed,
             revocation_retention: DEFAULT_RETENTION,
+            step_up: default_step_up(),
         }
     }
 }
@@ -251,6 +273,21 @@ impl Settings {
                 .map_err(|e| e.for_setting(AUTH_PUBLIC_URL))?;
             settings.public_url = Some(url);
         }
+        if let Some(url) = get(AUTH_RESOURCE) {
+            auth_core::metadata::check_resource_url(&url).map_err(|e| e.for_setting(AUTH_RESOURCE))?;
+            settings.resource = Some(url);
+        } else if let Some(url) = &settings.public_url {
+            auth_core::metadata::check_resource_url(url).map_err(|e| {
+                ConfigError::new(
+                    AUTH_RESOURCE,
+                    format!(
+                        "defaults to AUTH_PUBLIC_URL `{url}`, which {}; set AUTH_RESOURCE to the \
+                         https URL clients use",
+                        e.message()
+                    ),
+                )
+            })?;
+        }
         settings.introspection = introspection(&get)?;
         if let Some(secs) = get(AUTH_INTROSPECTION_CACHE_TTL) {
             let secs: u64 = secs.parse().map_err(|_| {
@@ -259,6 +296,7 @@ impl Settings {
             settings.introspection_cache_ttl = Some(Duration::from_secs(secs));
         }
         revocation_settings(&get, &mut settings)?;
+        settings.step_up = step_up::step_up(&get)?;
         if settings.introspection.is_some() && settings.uses_dev_issuer() {
             return Err(ConfigError::new(
                 AUTH_INTROSPECTION_CLIENT_ID,
@@ -266,6 +304,27 @@ impl Settings {
             ));
         }
         Ok(settings)
+    }
+
+    /// The settings of a server that listens on `addr` (the bound address, when `PETSTORE_ADDR`
+    /// names port 0): the default of [`resource_url`](Self::resource_url) names it.
+    pub fn bound_to(mut self, addr: SocketAddr) -> Settings {
+        self.addr = addr;
+        self
+    }
+
+    /// The canonical URL of the API: `AUTH_RESOURCE`, else `AUTH_PUBLIC_URL`, else `http://` +
+    /// the listen address (`localhost` for an unspecified address such as `0.0.0.0`).
+    pub fn resource_url(&self) -> String {
+        if let Some(url) = self.resource.as_ref().or(self.public_url.as_ref()) {
+            return url.clone();
+        }
+        let host = match self.addr.ip() {
+            ip if ip.is_unspecified() => "localhost".to_owned(),
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        format!("http://{host}:{}", self.addr.port())
     }
 
     /// Whether no provider is configured, so the built-in development issuer is used.
@@ -436,6 +495,10 @@ mod tests {
             (AUTH_DPOP_NONCE_KEY, "not base64!"),
             (AUTH_PUBLIC_URL, "/relative"),
             (AUTH_PUBLIC_URL, "https://api.example.com/#frag"),
+            (AUTH_RESOURCE, "/relative"),
+            (AUTH_RESOURCE, "api.example.com"),
+            (AUTH_RESOURCE, "https://api.example.com/#frag"),
+            (AUTH_RESOURCE, "http://api.example.com"),
             (AUTH_INTROSPECTION_CACHE_TTL, "5m"),
             (AUTH_REDIS_URL, "localhost:6379"),
             (AUTH_REDIS_URL, "rediss://127.0.0.1"),
@@ -453,6 +516,37 @@ mod tests {
             assert_eq!(err.setting(), name, "{value}");
             assert!(err.to_string().contains(name), "{err}");
         }
+    }
+
+    #[test]
+    fn the_resource_url_defaults_to_the_public_url_then_the_listen_address() {
+        let s = parse(&[(AUTH_RESOURCE, "https://pets.example.com/v1")]).unwrap();
+        assert_eq!(s.resource_url(), "https://pets.example.com/v1");
+        let s = parse(&[(AUTH_PUBLIC_URL, "https://pets.example.com/api")]).unwrap();
+        assert_eq!(s.resource_url(), "https://pets.example.com/api");
+        // A proxy's https URL is fine whatever the listen address.
+        let s =
+            parse(&[(AUTH_RESOURCE, "https://pets.example.com"), (PETSTORE_ADDR, "10.1.2.3:80")]).unwrap();
+        assert_eq!(s.resource_url(), "https://pets.example.com");
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.resource_url(), "http://127.0.0.1:8080");
+        let bound = s.clone().bound_to("127.0.0.1:41234".parse().unwrap());
+        assert_eq!(bound.resource_url(), "http://127.0.0.1:41234", "the bound port, not 0");
+        let s = parse(&[(PETSTORE_ADDR, "0.0.0.0:9000")]).unwrap();
+        assert_eq!(s.resource_url(), "http://localhost:9000");
+        let s = parse(&[(PETSTORE_ADDR, "[::]:9000")]).unwrap();
+        assert_eq!(s.resource_url(), "http://localhost:9000");
+        let s = parse(&[(PETSTORE_ADDR, "[::1]:9000")]).unwrap();
+        assert_eq!(s.resource_url(), "http://[::1]:9000");
+        // A plain-http public URL cannot be the default: the error says what to set.
+        let err = parse(&[(AUTH_PUBLIC_URL, "http://pets.example.com")]).unwrap_err();
+        assert_eq!(err.setting(), AUTH_RESOURCE, "{err}");
+        assert!(err.to_string().contains("AUTH_PUBLIC_URL"), "{err}");
+        let s = parse(&[
+            (AUTH_PUBLIC_URL, "http://pets.example.com"),
+            (AUTH_RESOURCE, "https://pets.example.com"),
+        ]);
+        assert!(s.is_ok(), "an explicit AUTH_RESOURCE wins");
     }
 
     #[test]

@@ -40,6 +40,18 @@ pub struct Petstore {
     _server: Server,
 }
 
+impl Petstore {
+    /// The URL of its RFC 9728 document (`AUTH_RESOURCE` defaults to the bound address).
+    pub fn metadata_url(&self) -> String {
+        format!("{}/.well-known/oauth-protected-resource", self.base)
+    }
+
+    /// The challenge of a request without credentials: the realm and the document.
+    pub fn bare_challenge(&self) -> String {
+        format!(r#"Bearer realm="petstore", resource_metadata="{}""#, self.metadata_url())
+    }
+}
+
 /// A running server, stopped when dropped.
 enum Server {
     /// A task on the test's tokio runtime.
@@ -64,7 +76,7 @@ impl Drop for Server {
 }
 
 /// Runs `petstore-actix` on `listener` in a new actix system on its own thread.
-fn start_actix(listener: std::net::TcpListener, validator: auth_core::Authenticator) -> Server {
+fn start_actix(listener: std::net::TcpListener, validator: petstore::Protection) -> Server {
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -91,10 +103,12 @@ async fn listener() -> (tokio::net::TcpListener, SocketAddr) {
 
 /// Starts `implementation` with the environment `vars` (as `petstore-*` binaries read it).
 pub async fn start(implementation: Implementation, vars: &[(&str, &str)]) -> Petstore {
-    let settings = settings(vars).expect("valid settings");
-    let auth = petstore::Auth::from_settings(&settings).await.expect("startup");
     let (listener, addr) = listener().await;
-    let validator = auth.authenticator.clone();
+    // As the binaries do: the bound address is the default AUTH_RESOURCE.
+    let settings = settings(vars).expect("valid settings").bound_to(addr);
+    let auth = petstore::Auth::from_settings(&settings).await.expect("startup");
+    // The settings' step-up requirement too (`AUTH_STEP_UP_*`).
+    let validator = petstore::Protection::from(&auth);
     let server = match implementation {
         Implementation::Axum => Server::Task(tokio::spawn(async move {
             petstore_axum::serve(listener, validator).await.unwrap();
@@ -129,10 +143,10 @@ pub async fn start_gateway(
 pub async fn start_grpc(
     vars: &[(&str, &str)],
 ) -> (SocketAddr, Option<petstore::DevAccess>, tokio::task::JoinHandle<()>) {
-    let settings = settings(vars).expect("valid settings");
-    let auth = petstore::Auth::from_settings(&settings).await.expect("startup");
     let (listener, addr) = listener().await;
-    let validator = auth.authenticator.clone();
+    let settings = settings(vars).expect("valid settings").bound_to(addr);
+    let auth = petstore::Auth::from_settings(&settings).await.expect("startup");
+    let validator = petstore::Protection::from(&auth);
     let server = tokio::spawn(async move {
         petstore_tonic::serve(listener, validator).await.unwrap();
     });

@@ -7,6 +7,7 @@ mod payload;
 mod profile;
 mod registered;
 mod scope;
+mod step_up;
 mod time;
 
 use std::fmt;
@@ -14,12 +15,14 @@ use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 
-pub(crate) use audience::check_audience;
+pub(crate) use audience::{Audiences, check_audience};
 pub(crate) use payload::{Field, Payload, Wanted};
 pub use profile::Profile;
 pub use registered::RegisteredClaims;
 pub(crate) use registered::RegisteredSpans;
 pub use scope::{ScopeRequirement, Scopes};
+pub(crate) use step_up::recent_enough;
+pub use step_up::{AcrLevels, StepUp, StepUpFailure};
 pub(crate) use time::{TimeRules, check_time};
 
 use crate::algorithm::Algorithm;

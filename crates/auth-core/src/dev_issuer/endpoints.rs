@@ -105,6 +105,15 @@ pub(super) async fn token(state: &State, req: hyper::Request<Incoming>) -> Respo
     if let Some(scope) = form.get("scope") {
         claims.insert("scope".into(), scope.clone().into());
     }
+    // A development stand-in for a step-up sign-in (RFC 9470 §4): `acr_values` on an exchange
+    // of the user's token yields a token of the first class asked for, authenticated now.
+    if let (Some(TOKEN_EXCHANGE), Some(acr)) = (
+        form.get("grant_type").map(String::as_str),
+        form.get("acr_values").and_then(|v| v.split(' ').find(|a| !a.is_empty())),
+    ) {
+        claims.insert("acr".into(), acr.into());
+        claims.insert("auth_time".into(), now.into());
+    }
     // A token request with a DPoP proof (RFC 9449 §5) gets a token bound to the proof's key.
     let bound = match dpop {
         None => false,

@@ -8,6 +8,7 @@ mod challenge;
 mod config;
 mod reason;
 mod rejection;
+mod step_up;
 
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ pub(crate) use reason::Reason;
 pub use rejection::Rejection;
 pub(crate) use rejection::{ChallengeRules, DpopChallenge};
 
-use crate::claims::ScopeRequirement;
+use crate::claims::{ScopeRequirement, StepUpFailure};
 
 /// Why a request was not authenticated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +36,10 @@ pub enum AuthError {
     /// The token is valid but lacks required scopes (403 `insufficient_scope`).
     #[error("insufficient scope: requires {0}")]
     InsufficientScope(ScopeRequirement),
+    /// The token's user authentication is not strong or recent enough for this resource (401
+    /// `insufficient_user_authentication`, RFC 9470 §3, with `acr_values` and/or `max_age`).
+    #[error("insufficient user authentication: requires {0}")]
+    InsufficientUserAuthentication(StepUpFailure),
     /// The DPoP proof is missing or fails a rule (401 `invalid_dpop_proof`, RFC 9449 §7.1).
     #[error("invalid DPoP proof: {}", .0.description())]
     InvalidDpopProof(DpopProblem),
@@ -62,6 +67,8 @@ pub enum ErrorKind {
     InvalidToken,
     /// 403 `insufficient_scope`.
     InsufficientScope,
+    /// 401 `insufficient_user_authentication` (RFC 9470).
+    InsufficientUserAuthentication,
     /// 401 `invalid_dpop_proof`.
     InvalidDpopProof,
     /// 401 `use_dpop_nonce`.
@@ -78,6 +85,7 @@ impl AuthError {
             AuthError::InvalidRequest(_) => ErrorKind::InvalidRequest,
             AuthError::InvalidToken(_) => ErrorKind::InvalidToken,
             AuthError::InsufficientScope(_) => ErrorKind::InsufficientScope,
+            AuthError::InsufficientUserAuthentication(_) => ErrorKind::InsufficientUserAuthentication,
             AuthError::InvalidDpopProof(_) => ErrorKind::InvalidDpopProof,
             AuthError::UseDpopNonce => ErrorKind::UseDpopNonce,
             AuthError::Unavailable { .. } => ErrorKind::Unavailable,
@@ -96,17 +104,19 @@ impl AuthError {
             AuthError::InvalidRequest(p) => p.reason(),
             AuthError::InvalidToken(p) => p.reason(),
             AuthError::InsufficientScope(_) => Reason::InsufficientScope,
+            AuthError::InsufficientUserAuthentication(_) => Reason::InsufficientUserAuthentication,
             AuthError::InvalidDpopProof(p) => p.reason(),
             AuthError::UseDpopNonce => Reason::UseDpopNonce,
             AuthError::Unavailable { .. } => Reason::Unavailable,
         }
     }
 
-    /// The HTTP status RFC 6750 (and RFC 9449) gives this error: 401, 400, 403 or 503.
+    /// The HTTP status RFC 6750 (and RFC 9449, RFC 9470) gives this error: 401, 400, 403 or 503.
     pub fn status(&self) -> u16 {
         match self.kind() {
             ErrorKind::MissingToken
             | ErrorKind::InvalidToken
+            | ErrorKind::InsufficientUserAuthentication
             | ErrorKind::InvalidDpopProof
             | ErrorKind::UseDpopNonce => 401,
             ErrorKind::InvalidRequest => 400,
@@ -122,6 +132,9 @@ impl AuthError {
             AuthError::InvalidRequest(p) => p.description(),
             AuthError::InvalidToken(p) => p.description(),
             AuthError::InsufficientScope(_) => "the token lacks a scope this resource requires",
+            AuthError::InsufficientUserAuthentication(_) => {
+                "a stronger or more recent user authentication is required"
+            }
             AuthError::InvalidDpopProof(p) => p.description(),
             AuthError::UseDpopNonce => "the DPoP proof must carry the server's current nonce",
             AuthError::Unavailable { .. } => "the token cannot be validated right now; retry later",

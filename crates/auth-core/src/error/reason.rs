@@ -49,11 +49,12 @@ pub(crate) enum Reason {
     DpopReplayed,
     UseDpopNonce,
     Unavailable,
+    InsufficientUserAuthentication,
 }
 
 impl Reason {
     /// Every reason, each at the index `self as usize`.
-    pub(crate) const ALL: [Reason; 45] = [
+    pub(crate) const ALL: [Reason; 46] = [
         Reason::MissingToken,
         Reason::MalformedAuthorization,
         Reason::EmptyCredentials,
@@ -99,6 +100,7 @@ impl Reason {
         Reason::DpopReplayed,
         Reason::UseDpopNonce,
         Reason::Unavailable,
+        Reason::InsufficientUserAuthentication,
     ];
 
     /// The stable label ([`AuthError::reason`](crate::AuthError::reason)).
@@ -149,6 +151,7 @@ impl Reason {
             Reason::DpopReplayed => "dpop_replayed",
             Reason::UseDpopNonce => "use_dpop_nonce",
             Reason::Unavailable => "unavailable",
+            Reason::InsufficientUserAuthentication => "insufficient_user_authentication",
         }
     }
 }

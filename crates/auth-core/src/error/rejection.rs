@@ -16,11 +16,13 @@ pub(crate) struct ChallengeRules {
     pub(crate) bearer: bool,
     /// When `DPoP` is accepted: its challenge's `algs`, and whether it is the only scheme.
     pub(crate) dpop: Option<DpopChallenge>,
+    /// The URL of the RFC 9728 metadata document, named in every challenge when configured.
+    pub(crate) resource_metadata: Option<Arc<str>>,
 }
 
 impl Default for ChallengeRules {
     fn default() -> Self {
-        ChallengeRules { realm: None, bearer: true, dpop: None }
+        ChallengeRules { realm: None, bearer: true, dpop: None, resource_metadata: None }
     }
 }
 
@@ -76,6 +78,7 @@ impl Rejection {
             ErrorKind::InvalidRequest => (400, Some("invalid_request")),
             ErrorKind::InvalidToken => (401, Some("invalid_token")),
             ErrorKind::InsufficientScope => (403, Some("insufficient_scope")),
+            ErrorKind::InsufficientUserAuthentication => (401, Some("insufficient_user_authentication")),
             ErrorKind::InvalidDpopProof => (401, Some("invalid_dpop_proof")),
             ErrorKind::UseDpopNonce => (401, Some("use_dpop_nonce")),
             ErrorKind::Unavailable => (503, Some("temporarily_unavailable")),
@@ -110,6 +113,13 @@ impl Rejection {
                         if let AuthError::InsufficientScope(req) = error {
                             c = c.with("scope", req.scope_param());
                         }
+                        if let AuthError::InsufficientUserAuthentication(failed) = error {
+                            c = super::step_up::with_step_up_params(c, failed);
+                        }
+                    }
+                    // Last, so every challenge keeps the shape it has without metadata.
+                    if let Some(url) = &rules.resource_metadata {
+                        c = c.with("resource_metadata", url.to_string());
                     }
                     c
                 };

@@ -22,7 +22,7 @@ pub(crate) struct JwsVerifier {
     pub(crate) issuers: IssuerRegistry,
     pub(crate) allowed: AlgorithmSet,
     pub(crate) profile: Profile,
-    pub(crate) audiences: Vec<String>,
+    pub(crate) audiences: crate::claims::Audiences,
     pub(crate) time: TimeRules,
     pub(crate) required_claims: Vec<Arc<str>>,
     pub(crate) allowed_clients: Option<Vec<String>>,

@@ -43,7 +43,7 @@ async fn a_bound_token_works_with_its_proof_only() {
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{implementation:?}");
         let c = challenges(&res);
         assert!(c[0].starts_with("DPoP ") && c[0].contains(r#"error="invalid_dpop_proof""#), "{c:?}");
-        assert_eq!(c[1], r#"Bearer realm="petstore""#);
+        assert_eq!(c[1], store.bare_challenge());
         // As a bearer token: refused.
         let res = call(&url, &format!("Bearer {token}"), None).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -76,7 +76,10 @@ async fn the_modes_come_from_auth_dpop() {
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(
             challenges(&res),
-            [r#"DPoP realm="petstore", algs="ES256 ES384 RS256 PS256 EdDSA""#],
+            [format!(
+                r#"DPoP realm="petstore", algs="ES256 ES384 RS256 PS256 EdDSA", resource_metadata="{}""#,
+                required.metadata_url()
+            )],
             "{implementation:?}"
         );
         let proof = key.proof("GET", &url).access_token(&bound).sign();
@@ -87,7 +90,7 @@ async fn the_modes_come_from_auth_dpop() {
         let proof = key.proof("GET", &url).access_token(&bound).sign();
         let res = call(&url, &format!("DPoP {bound}"), Some(&proof)).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        assert_eq!(challenges(&res), [r#"Bearer realm="petstore""#], "no credentials, as before");
+        assert_eq!(challenges(&res), [off.bare_challenge()], "no credentials, as before");
         assert_eq!(
             call(&url, &format!("Bearer {bound}"), None).await.status(),
             StatusCode::OK,

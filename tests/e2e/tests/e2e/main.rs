@@ -10,4 +10,6 @@ mod http;
 mod interop;
 mod interop_dpop;
 mod introspection;
+mod metadata;
 mod revocation;
+mod step_up;

@@ -174,7 +174,7 @@ impl IntrospectionOptions {
 pub(crate) struct ClaimRules {
     /// The configured issuers: an answer's `iss`, when present, must be one of them.
     pub(crate) issuers: Vec<String>,
-    pub(crate) audiences: Vec<String>,
+    pub(crate) audiences: crate::claims::Audiences,
     pub(crate) time: crate::claims::TimeRules,
     pub(crate) scope_claims: Vec<String>,
     pub(crate) required_claims: Vec<Arc<str>>,
@@ -298,6 +298,11 @@ impl IntrospectionVerifier {
             match flights.get(&id) {
                 Some(flight) => flight.clone(),
                 None => {
+                    // A call may have ended between the look-up above and this lock: its answer
+                    // is cached before its flight is removed, so look again before a new call.
+                    if let Some(answer) = self.cached(token.as_bytes()) {
+                        return answer;
+                    }
                     if let Some(wait) = self.backoff.waiting() {
                         return Err(AuthError::Unavailable { retry_after: wait });
                     }
