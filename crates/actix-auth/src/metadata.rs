@@ -24,38 +24,31 @@
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use auth_core::metadata::MetadataEndpoint;
 use auth_core::{Authenticator, ConfigError};
 
 /// An actix service factory registering one resource per well-known path of the document
 /// (`App::service`). Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct ResourceMetadataService {
-    authenticator: Authenticator,
+    endpoint: MetadataEndpoint,
 }
 
 impl ResourceMetadataService {
     /// The service for `authenticator` (its validator's metadata, its bearer methods); a
     /// [`ConfigError`] on `resource_metadata` when the validator has none.
     pub fn new(authenticator: impl Into<Authenticator>) -> Result<Self, ConfigError> {
-        let authenticator = authenticator.into();
-        if authenticator.validator().protected_resource().is_none() {
-            return Err(ConfigError::new("resource_metadata", "not configured on the validator"));
-        }
-        Ok(ResourceMetadataService { authenticator })
+        MetadataEndpoint::new(authenticator).map(|endpoint| ResourceMetadataService { endpoint })
     }
 
     /// The request paths served: the root well-known path, then the path-inserted one.
     pub fn paths(&self) -> Vec<String> {
-        self.authenticator
-            .validator()
-            .protected_resource()
-            .map(|r| r.well_known_paths().map(str::to_owned).collect())
-            .unwrap_or_default()
+        self.endpoint.paths()
     }
 
     /// The answer to one request (404 for a path that is not the document's).
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
-        let document = self.authenticator.resource_metadata();
+        let document = self.endpoint.document();
         let Some(answer) = document.as_ref().and_then(|d| d.answer(req.method().as_str(), req.path())) else {
             return HttpResponse::NotFound().finish();
         };

@@ -1,17 +1,11 @@
 //! [`RequireScopesLayer`]: a scope requirement for a route, resource or scope, checked on the claims
 //! the [`AuthLayer`](crate::AuthLayer) middleware left in the request extensions.
 
-use std::fmt;
-use std::future::{Ready, ready};
-use std::rc::Rc;
-
-use actix_web::body::EitherBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::{Error, HttpMessage, HttpRequest, ResponseError};
+use actix_web::{HttpMessage, HttpRequest};
 use auth_core::ScopeRequirement;
-use futures_util::future::LocalBoxFuture;
 
 use crate::extract::{AuthRejection, lookup};
+use crate::requirement::{Requirement, RequirementLayer, RequirementService};
 
 /// Requires scopes of the verified token: 403 `insufficient_scope` naming the required scopes in
 /// `WWW-Authenticate` when they are lacking, 401 when the request is anonymous (an optional
@@ -37,17 +31,17 @@ use crate::extract::{AuthRejection, lookup};
 ///     .wrap(AuthLayer::new(validator));
 /// # let _ = (admin, pets); }
 /// ```
-#[derive(Clone)]
-pub struct RequireScopesLayer {
-    requirement: ScopeRequirement,
-}
+pub type RequireScopesLayer = RequirementLayer<ScopeRequirement>;
 
-impl RequireScopesLayer {
+/// The middleware a [`RequireScopesLayer`] builds around the wrapped service.
+pub type RequireScopesService<S> = RequirementService<S, ScopeRequirement>;
+
+impl RequirementLayer<ScopeRequirement> {
     /// Requires this scope requirement. Its scopes are registered for the API's descriptions
     /// ([`auth_core::requirements::registered_scopes`]: the RFC 9728 `scopes_supported`).
     pub fn new(requirement: ScopeRequirement) -> Self {
         auth_core::requirements::register_scopes(requirement.scopes());
-        RequireScopesLayer { requirement }
+        RequirementLayer { requirement }
     }
 
     /// Requires every one of `scopes`.
@@ -59,16 +53,13 @@ impl RequireScopesLayer {
     pub fn any<I: IntoIterator<Item = T>, T: Into<String>>(scopes: I) -> Self {
         RequireScopesLayer::new(ScopeRequirement::any(scopes))
     }
-
-    /// The requirement.
-    pub fn requirement(&self) -> &ScopeRequirement {
-        &self.requirement
-    }
 }
 
-impl fmt::Debug for RequireScopesLayer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireScopesLayer").field("requirement", &self.requirement).finish()
+impl Requirement for ScopeRequirement {
+    const LAYER: &'static str = "RequireScopesLayer";
+
+    fn check(&self, req: &HttpRequest) -> Result<(), AuthRejection> {
+        check_scopes(req, self)
     }
 }
 
@@ -91,57 +82,4 @@ pub fn check_scopes(req: &HttpRequest, requirement: &ScopeRequirement) -> Result
     let (claims, context) = lookup(&req.extensions(), "RequireScopesLayer")?;
     auth_core::requirements::check_scopes(claims.as_ref(), requirement)
         .map_err(|error| AuthRejection::auth(error, context))
-}
-
-impl<S, B> Transform<S, ServiceRequest> for RequireScopesLayer
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Transform = RequireScopesService<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RequireScopesService { service: Rc::new(service), requirement: self.requirement.clone() }))
-    }
-}
-
-/// The service built by [`RequireScopesLayer`] around the wrapped service.
-pub struct RequireScopesService<S> {
-    service: Rc<S>,
-    requirement: ScopeRequirement,
-}
-
-impl<S> fmt::Debug for RequireScopesService<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireScopesService").field("requirement", &self.requirement).finish()
-    }
-}
-
-impl<S, B> Service<ServiceRequest> for RequireScopesService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        match check_scopes(req.request(), &self.requirement) {
-            Ok(()) => {
-                let service = Rc::clone(&self.service);
-                Box::pin(async move { service.call(req).await.map(ServiceResponse::map_into_left_body) })
-            }
-            Err(rejection) => {
-                let response = req.into_response(rejection.error_response()).map_into_right_body();
-                Box::pin(async move { Ok(response) })
-            }
-        }
-    }
 }

@@ -2,17 +2,11 @@
 //! checked on the claims the [`AuthLayer`](crate::AuthLayer) middleware left in the request
 //! extensions, with the validator's clock.
 
-use std::fmt;
-use std::future::{Ready, ready};
-use std::rc::Rc;
-
-use actix_web::body::EitherBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::{Error, HttpMessage, HttpRequest, ResponseError};
+use actix_web::{HttpMessage, HttpRequest};
 use auth_core::StepUp;
-use futures_util::future::LocalBoxFuture;
 
 use crate::extract::{AuthRejection, lookup};
+use crate::requirement::{Requirement, RequirementLayer, RequirementService};
 
 /// Requires a strong or recent enough user authentication: 401
 /// `insufficient_user_authentication` with `acr_values` and/or `max_age` in `WWW-Authenticate`
@@ -39,26 +33,23 @@ use crate::extract::{AuthRejection, lookup};
 ///     .wrap(AuthLayer::new(validator));
 /// # let _ = pay; }
 /// ```
-#[derive(Clone)]
-pub struct RequireStepUpLayer {
-    requirement: StepUp,
-}
+pub type RequireStepUpLayer = RequirementLayer<StepUp>;
 
-impl RequireStepUpLayer {
+/// The middleware a [`RequireStepUpLayer`] builds around the wrapped service.
+pub type RequireStepUpService<S> = RequirementService<S, StepUp>;
+
+impl RequirementLayer<StepUp> {
     /// Requires `requirement`.
     pub fn new(requirement: StepUp) -> Self {
-        RequireStepUpLayer { requirement }
-    }
-
-    /// The requirement.
-    pub fn requirement(&self) -> &StepUp {
-        &self.requirement
+        RequirementLayer { requirement }
     }
 }
 
-impl fmt::Debug for RequireStepUpLayer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireStepUpLayer").field("requirement", &self.requirement).finish()
+impl Requirement for StepUp {
+    const LAYER: &'static str = "RequireStepUpLayer";
+
+    fn check(&self, req: &HttpRequest) -> Result<(), AuthRejection> {
+        check_step_up(req, self)
     }
 }
 
@@ -81,57 +72,4 @@ pub fn check_step_up(req: &HttpRequest, requirement: &StepUp) -> Result<(), Auth
     let (claims, context) = lookup(&req.extensions(), "RequireStepUpLayer")?;
     auth_core::requirements::check_step_up(claims.as_ref(), requirement, context.validator())
         .map_err(|error| AuthRejection::auth(error, context))
-}
-
-impl<S, B> Transform<S, ServiceRequest> for RequireStepUpLayer
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Transform = RequireStepUpService<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RequireStepUpService { service: Rc::new(service), requirement: self.requirement.clone() }))
-    }
-}
-
-/// The service built by [`RequireStepUpLayer`] around the wrapped service.
-pub struct RequireStepUpService<S> {
-    service: Rc<S>,
-    requirement: StepUp,
-}
-
-impl<S> fmt::Debug for RequireStepUpService<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireStepUpService").field("requirement", &self.requirement).finish()
-    }
-}
-
-impl<S, B> Service<ServiceRequest> for RequireStepUpService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        match check_step_up(req.request(), &self.requirement) {
-            Ok(()) => {
-                let service = Rc::clone(&self.service);
-                Box::pin(async move { service.call(req).await.map(ServiceResponse::map_into_left_body) })
-            }
-            Err(rejection) => {
-                let response = req.into_response(rejection.error_response()).map_into_right_body();
-                Box::pin(async move { Ok(response) })
-            }
-        }
-    }
 }

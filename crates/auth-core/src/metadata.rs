@@ -313,6 +313,57 @@ impl MetadataDocument {
     }
 }
 
+/// What the adapters' metadata services are built on: an [`Authenticator`] known to have
+/// metadata, its well-known paths, and its document. Cheap to clone.
+///
+/// ```
+/// use auth_core::metadata::{MetadataEndpoint, ResourceMetadata};
+/// use auth_core::{Algorithm, Authenticator, IssuerConfig, StaticKey, Validator};
+///
+/// # fn main() -> Result<(), auth_core::ConfigError> {
+/// let validator = Validator::builder()
+///     .issuer(IssuerConfig::static_keys("https://idp.example.com", [StaticKey::hmac(vec![7; 32])]))
+///     .algorithms([Algorithm::HS256])
+///     .audience("petstore")
+///     .resource_metadata(ResourceMetadata::new("https://api.example.com/v1"))
+///     .build()?;
+/// let endpoint = MetadataEndpoint::new(Authenticator::new(validator))?;
+/// assert_eq!(endpoint.paths(), ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/v1"]);
+/// let document = endpoint.document();
+/// assert_eq!(document.answer("POST", &endpoint.paths()[0]).map(|a| a.status), Some(405));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MetadataEndpoint {
+    authenticator: Authenticator,
+}
+
+impl MetadataEndpoint {
+    /// The endpoint of `authenticator`; a [`ConfigError`] on `resource_metadata` when its
+    /// validator has none.
+    pub fn new(authenticator: impl Into<Authenticator>) -> Result<Self, ConfigError> {
+        let authenticator = authenticator.into();
+        if authenticator.validator().protected_resource().is_none() {
+            return Err(ConfigError::new("resource_metadata", "not configured on the validator"));
+        }
+        Ok(MetadataEndpoint { authenticator })
+    }
+
+    /// The request paths served: the root well-known path, then the path-inserted one.
+    pub fn paths(&self) -> Vec<String> {
+        self.authenticator
+            .validator()
+            .protected_resource()
+            .map(|r| r.well_known_paths().map(str::to_owned).collect())
+            .unwrap_or_default()
+    }
+
+    /// The document as of now (scopes registered since the last call included).
+    pub fn document(&self) -> Option<MetadataDocument> {
+        self.authenticator.resource_metadata()
+    }
+}
+
 /// One answer of the metadata endpoint, as plain data (see [`MetadataDocument::answer`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -2,7 +2,7 @@
 //! request's extensions, answering with the `Status` the layer would send.
 
 use auth_core::requirements::check_static_scopes;
-use auth_core::{AuthError, Claims};
+use auth_core::{AuthError, Claims, Validator};
 
 use tonic::Status;
 use tonic::metadata::MetadataValue;
@@ -19,15 +19,12 @@ pub fn grpc_require(
     scopes: &'static [&'static str],
     any_of: bool,
 ) -> Result<(), Status> {
-    let Some(context) = extensions.get::<AuthContext>() else {
-        tracing::error!(
-            ?scopes,
-            "a #[requires_scopes] method found no AuthLayer in front of it (add \
-             `.layer(AuthLayer::new(validator))` to the tonic server); answering INTERNAL"
-        );
-        return Err(Status::internal("authentication is not configured for this call"));
-    };
-    check_static_scopes(extensions.get::<Claims>(), scopes, any_of).map_err(|e| status(e, context))
+    judge(
+        extensions,
+        "#[requires_scopes]",
+        || scopes.join(" "),
+        |claims, _| check_static_scopes(claims, scopes, any_of),
+    )
 }
 
 /// `Err(status)` when the call fails the step-up requirement of `M` (RFC 9470):
@@ -35,19 +32,12 @@ pub fn grpc_require(
 /// `max_age`) in the `www-authenticate` metadata; the other answers as [`grpc_require`].
 #[doc(hidden)]
 pub fn grpc_require_step_up<M: auth_core::StepUpSet>(extensions: &http::Extensions) -> Result<(), Status> {
-    let Some(context) = extensions.get::<AuthContext>() else {
-        tracing::error!(
-            requirement = %M::requirement(),
-            "a #[requires_step_up] method found no AuthLayer in front of it (add \
-             `.layer(AuthLayer::new(validator))` to the tonic server); answering INTERNAL"
-        );
-        return Err(Status::internal("authentication is not configured for this call"));
-    };
-    auth_core::requirements::check_static_step_up::<M>(
-        extensions.get::<Claims>(),
-        context.authenticator.validator(),
+    judge(
+        extensions,
+        "#[requires_step_up]",
+        || M::requirement().to_string(),
+        |claims, validator| auth_core::requirements::check_static_step_up::<M>(claims, validator),
     )
-    .map_err(|e| status(e, context))
 }
 
 /// Checks a step-up requirement known only at run time on a tonic call (the check
@@ -72,16 +62,33 @@ pub fn grpc_check_step_up(
     extensions: &http::Extensions,
     requirement: &auth_core::StepUp,
 ) -> Result<(), Status> {
+    judge(
+        extensions,
+        "grpc_check_step_up",
+        || requirement.to_string(),
+        |claims, validator| auth_core::requirements::check_step_up(claims, requirement, validator),
+    )
+}
+
+/// Runs `check` on the call's verified claims: its refusal as the `AuthLayer` renders it, or
+/// `INTERNAL` (logged, naming `what` and the requirement `describe` spells out: only then
+/// made) when no `AuthLayer` runs in front.
+fn judge(
+    extensions: &http::Extensions,
+    what: &'static str,
+    describe: impl FnOnce() -> String,
+    check: impl FnOnce(Option<&Claims>, &Validator) -> Result<(), AuthError>,
+) -> Result<(), Status> {
     let Some(context) = extensions.get::<AuthContext>() else {
-        tracing::error!(%requirement, "a step-up check found no AuthLayer in front of the server; answering INTERNAL");
+        tracing::error!(
+            check = what,
+            requirement = %describe(),
+            "found no AuthLayer in front of this tonic method (add `.layer(AuthLayer::new(validator))` \
+             to the tonic server); answering INTERNAL"
+        );
         return Err(Status::internal("authentication is not configured for this call"));
     };
-    auth_core::requirements::check_step_up(
-        extensions.get::<Claims>(),
-        requirement,
-        context.authenticator.validator(),
-    )
-    .map_err(|e| status(e, context))
+    check(extensions.get::<Claims>(), context.authenticator.validator()).map_err(|e| status(e, context))
 }
 
 fn status(error: AuthError, context: &AuthContext) -> Status {

@@ -94,6 +94,7 @@ mod layer;
 pub mod metadata;
 pub mod outbound;
 mod request;
+mod requirement;
 mod response;
 mod scope;
 mod scoped;
@@ -112,6 +113,7 @@ pub use future::ResponseFuture;
 #[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
 pub use grpc::grpc_check_step_up;
 pub use layer::{AuthLayer, TokenExtractor};
+pub use requirement::{Requirement, RequirementLayer, RequirementService};
 pub use response::{challenge_response, grpc_status};
 pub use scope::{RequireScopesLayer, RequireScopesService};
 pub use scoped::{ScopeSet, Scoped};

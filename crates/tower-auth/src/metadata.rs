@@ -29,6 +29,7 @@ use std::convert::Infallible;
 use std::future::{Ready, ready};
 use std::task::{Context, Poll};
 
+use auth_core::metadata::MetadataEndpoint;
 use auth_core::{Authenticator, ConfigError};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
@@ -39,27 +40,19 @@ use tower_service::Service;
 /// axum ([`into_router`](Self::into_router)), tonic, or any tower stack. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct ResourceMetadataService {
-    authenticator: Authenticator,
+    endpoint: MetadataEndpoint,
 }
 
 impl ResourceMetadataService {
     /// The service for `authenticator` (its validator's metadata, its bearer methods); a
     /// [`ConfigError`] on `resource_metadata` when the validator has none.
     pub fn new(authenticator: impl Into<Authenticator>) -> Result<Self, ConfigError> {
-        let authenticator = authenticator.into();
-        if authenticator.validator().protected_resource().is_none() {
-            return Err(ConfigError::new("resource_metadata", "not configured on the validator"));
-        }
-        Ok(ResourceMetadataService { authenticator })
+        MetadataEndpoint::new(authenticator).map(|endpoint| ResourceMetadataService { endpoint })
     }
 
     /// The request paths served: the root well-known path, then the path-inserted one.
     pub fn paths(&self) -> Vec<String> {
-        self.authenticator
-            .validator()
-            .protected_resource()
-            .map(|r| r.well_known_paths().map(str::to_owned).collect())
-            .unwrap_or_default()
+        self.endpoint.paths()
     }
 
     /// An axum router serving the document at [`paths`](Self::paths), to merge into the app
@@ -73,7 +66,7 @@ impl ResourceMetadataService {
 
     /// The answer to one request.
     pub fn respond(&self, method: &http::Method, path: &str) -> Response<Full<Bytes>> {
-        let document = self.authenticator.resource_metadata();
+        let document = self.endpoint.document();
         let Some(answer) = document.as_ref().and_then(|d| d.answer(method.as_str(), path)) else {
             let mut res = Response::new(Full::new(Bytes::new()));
             *res.status_mut() = StatusCode::NOT_FOUND;
