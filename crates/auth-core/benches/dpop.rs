@@ -297,9 +297,9 @@ fn benches(c: &mut Criterion) {
 
 criterion_group!(dpop, benches);
 
-/// `DPOP_INSTRUCTIONS=<baseline|floor|dpop>:<alg>:<n>`: no benchmark, only the setup, `n` fresh
-/// proofs minted, then (`floor`) their signatures verified or (`dpop`) `n` DPoP requests
-/// authenticated. Run under `valgrind --tool=callgrind` (bench/dpop_instructions.sh), the
+/// `DPOP_INSTRUCTIONS=<baseline|floor|dpop|bearer>:<alg>:<n>`: no benchmark, only the setup, `n`
+/// fresh proofs minted, then (`floor`) their signatures verified, (`dpop`) `n` DPoP requests
+/// authenticated, or (`bearer`) the Bearer request authenticated `n` times from the cache. Run under `valgrind --tool=callgrind` (bench/dpop_instructions.sh), the
 /// differences to `baseline` are instructions per operation: a count the machine's load does not
 /// move.
 fn instruction_run(spec: &str) {
@@ -315,6 +315,8 @@ fn instruction_run(spec: &str) {
         Some("baseline") => {}
         Some("floor") => assert!(signed.iter().all(|(input, sig)| f.verify_signature(black_box(input), sig))),
         Some("dpop") => assert!(requests.iter().all(|r| accepted(&f.authenticator, r))),
+        // The Bearer request, answered from the verified-token cache, n times.
+        Some("bearer") => assert!((0..n).all(|_| accepted(&f.authenticator, black_box(&f.bearer)))),
         other => panic!("unknown mode {other:?}"),
     }
 }
