@@ -329,7 +329,7 @@ impl MetadataDocument {
 ///     .build()?;
 /// let endpoint = MetadataEndpoint::new(Authenticator::new(validator))?;
 /// assert_eq!(endpoint.paths(), ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/v1"]);
-/// let document = endpoint.document();
+/// let document = endpoint.document().expect("configured");
 /// assert_eq!(document.answer("POST", &endpoint.paths()[0]).map(|a| a.status), Some(405));
 /// # Ok(()) }
 /// ```

@@ -10,6 +10,7 @@ mod http;
 mod interop;
 mod interop_dpop;
 mod introspection;
+mod mcp;
 mod metadata;
 mod revocation;
 mod step_up;
