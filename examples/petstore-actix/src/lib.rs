@@ -4,6 +4,7 @@
 //! | Route | Access |
 //! |---|---|
 //! | `GET /health` | public |
+//! | `GET /ready` | public: 200 when keys are loaded and the revocation list is not stale, else 503 |
 //! | `GET`/`HEAD /.well-known/oauth-protected-resource` (and the path-inserted URI when `AUTH_RESOURCE` has a path) | public: RFC 9728 metadata |
 //! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
 //! | `POST /pets` | scope `pets:write` |
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Protection>, stor
 
     cfg.app_data(web::Data::new(AppState { store, validator }))
         .route("/health", web::get().to(health))
+        .route("/ready", web::get().to(ready))
         .service(
             web::resource("/pets")
                 .route(web::get().to(list_pets))
@@ -132,6 +134,11 @@ async fn pay_order(id: web::Path<String>) -> HttpResponse {
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(Health::of(&state.validator))
+}
+
+async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let (status, health) = Health::readiness(&state.validator);
+    HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)).json(health)
 }
 
 #[requires_scopes("pets:read")]

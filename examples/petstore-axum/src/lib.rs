@@ -3,6 +3,7 @@
 //! | Route | Access |
 //! |---|---|
 //! | `GET /health` | public |
+//! | `GET /ready` | public: 200 when keys are loaded and the revocation list is not stale, else 503 |
 //! | `GET`/`HEAD /.well-known/oauth-protected-resource` (and the path-inserted URI when `AUTH_RESOURCE` has a path) | public: RFC 9728 metadata |
 //! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
 //! | `POST /pets` | scope `pets:write` |
@@ -94,7 +95,11 @@ pub fn app_with_store(auth: impl Into<Protection>, store: Arc<PetStore>) -> Rout
         AuthLayer::from_authenticator(authenticator).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT),
     );
 
-    let mut router = Router::new().route("/health", get(health)).merge(protected).merge(optional);
+    let mut router = Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .merge(protected)
+        .merge(optional);
     if let Some(metadata) = metadata {
         router = router.merge(metadata.into_router());
     }
@@ -125,6 +130,11 @@ pub async fn serve_with_shutdown(
 
 async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health::of(&state.validator))
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let (status, health) = Health::readiness(&state.validator);
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), Json(health)).into_response()
 }
 
 #[requires_scopes("pets:read")]

@@ -182,6 +182,17 @@ impl Health {
         let revocations = validator.revocations().map_or("local", |r| r.state().as_str());
         Health { status: "ok".into(), keys_loaded: validator.is_ready(), revocations: revocations.into() }
     }
+
+    /// `GET /ready`, for orchestrators: 200 with `status` `ready` when the keys are loaded and
+    /// the revocation list is not stale (with Redis: confirmed within
+    /// `AUTH_REVOCATION_MAX_STALE`, whatever `AUTH_REVOCATION_FAIL` says), else 503 with
+    /// `not_ready`; the other members as in [`Health::of`].
+    pub fn readiness(validator: &auth_core::Validator) -> (u16, Self) {
+        let mut health = Health::of(validator);
+        let ready = health.keys_loaded && health.revocations != "stale";
+        health.status = if ready { "ready" } else { "not_ready" }.into();
+        (if ready { 200 } else { 503 }, health)
+    }
 }
 
 #[cfg(test)]

@@ -284,6 +284,37 @@ async fn unreachable_provider_is_503_with_retry_after_and_health_stays_up() {
 }
 
 #[tokio::test]
+async fn ready_answers_503_until_keys_load_and_while_revocations_are_stale() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    let jwks = format!("http://{closed}/jwks");
+    let redis = format!("redis://{closed}");
+    for implementation in Implementation::ALL {
+        // Keys loaded (warmed up here, not waited for): ready.
+        let store = start(implementation, &[]).await;
+        assert!(store.auth.validator.warm_up().await);
+        let a = call(&store, Method::GET, "/ready", None, None).await;
+        assert_eq!(a.status, StatusCode::OK, "{implementation:?}");
+        assert_eq!(a.body, json!({"status": "ready", "keys_loaded": true, "revocations": "local"}));
+
+        // The provider down: not ready, while /health stays 200.
+        let down = start(implementation, &[("AUTH_JWKS_URL", &jwks)]).await;
+        assert!(!down.auth.validator.warm_up().await);
+        let a = call(&down, Method::GET, "/ready", None, None).await;
+        assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{implementation:?}");
+        assert_eq!(a.body["status"], "not_ready");
+        assert_eq!(a.body["keys_loaded"], false);
+        assert_eq!(call(&down, Method::GET, "/health", None, None).await.status, StatusCode::OK);
+
+        // Keys loaded but the shared revocation list unconfirmed (Redis unreachable): not ready.
+        let stale = start(implementation, &[("AUTH_REDIS_URL", &redis)]).await;
+        assert!(stale.auth.validator.warm_up().await);
+        let a = call(&stale, Method::GET, "/ready", None, None).await;
+        assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{implementation:?}");
+        assert_eq!(a.body, json!({"status": "not_ready", "keys_loaded": true, "revocations": "stale"}));
+    }
+}
+
+#[tokio::test]
 async fn embedded_dev_issuer_tokens_work_out_of_the_box() {
     for implementation in Implementation::ALL {
         let store = start(implementation, &[]).await;
