@@ -66,6 +66,50 @@
 //! .await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Testing your handlers
+//!
+//! Test with real signed tokens: `auth-core`'s `dev-issuer` feature (in `[dev-dependencies]`:
+//! `auth-core = { version = "0.1", features = ["dev-issuer"] }`) starts an OpenID issuer on
+//! 127.0.0.1 serving discovery and its JWKS, and mints tokens with the claims you choose. This
+//! example runs as it is (in a test of yours, make `main` an `#[actix_web::test]`):
+//!
+//! ```
+//! use actix_auth::{AuthLayer, requires_scopes};
+//! use actix_web::http::StatusCode;
+//! use actix_web::{App, HttpResponse, test, web};
+//! use auth_core::dev_issuer::DevIssuer;
+//! use auth_core::{Algorithm, IssuerConfig, Validator};
+//!
+//! #[requires_scopes("pets:read")]
+//! async fn list_pets() -> HttpResponse {
+//!     HttpResponse::Ok().body("[]")
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() {
+//!     let idp = DevIssuer::start(Algorithm::ES256).await.unwrap();
+//!     let validator = Validator::builder()
+//!         .issuer(IssuerConfig::discover(idp.issuer()))
+//!         .audience("petstore")
+//!         .build()
+//!         .unwrap();
+//!     let app = test::init_service(
+//!         App::new().service(web::resource("/pets").route(web::get().to(list_pets)).wrap(AuthLayer::new(validator))),
+//!     )
+//!     .await;
+//!
+//!     let reader = idp.token().audience("petstore").scope("pets:read").sign();
+//!     let writer = idp.token().audience("petstore").scope("pets:write").sign();
+//!     for (token, status) in [(Some(reader), StatusCode::OK), (Some(writer), StatusCode::FORBIDDEN), (None, StatusCode::UNAUTHORIZED)] {
+//!         let mut request = test::TestRequest::get().uri("/pets");
+//!         if let Some(token) = token {
+//!             request = request.insert_header(("Authorization", format!("Bearer {token}")));
+//!         }
+//!         assert_eq!(test::call_service(&app, request.to_request()).await.status(), status);
+//!     }
+//! }
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -71,8 +71,3 @@ pub mod __private {
     pub use crate::requirements::{DeriveClaims, derive_claims, validate_scopes};
     pub use inventory;
 }
-
-/// The workspace README's examples, compiled as doctests so they stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct WorkspaceReadme;

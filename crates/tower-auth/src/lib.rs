@@ -76,9 +76,62 @@
 //!
 //! The same layers wrap a tonic server (`Server::builder().layer(AuthLayer::new(v))`): the
 //! response body type is [`ResponseBody`], generic over the inner service's body.
+//!
+//! # Testing your handlers
+//!
+//! Test with real signed tokens: `auth-core`'s `dev-issuer` feature (in `[dev-dependencies]`:
+//! `auth-core = { version = "0.1", features = ["dev-issuer"] }`) starts an OpenID issuer on
+//! 127.0.0.1 serving discovery and its JWKS, and mints tokens with the claims you choose. This
+//! example runs as it is (in a test of yours, make `main` a `#[tokio::test]`):
+//!
+//! ```
+//! use auth_core::dev_issuer::DevIssuer;
+//! use auth_core::{Algorithm, IssuerConfig, Validator};
+//! use axum::body::Body;
+//! use axum::http::{Request, StatusCode, header::AUTHORIZATION};
+//! use axum::{Router, routing::get};
+//! use tower::ServiceExt as _; // oneshot
+//! use tower_auth::{AuthLayer, requires_scopes};
+//!
+//! #[requires_scopes("pets:read")]
+//! async fn list_pets() -> &'static str {
+//!     "[]"
+//! }
+//!
+//! async fn call(app: Router, token: Option<&str>) -> StatusCode {
+//!     let mut request = Request::get("/pets");
+//!     if let Some(token) = token {
+//!         request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+//!     }
+//!     app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap().status()
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() {
+//!     let idp = DevIssuer::start(Algorithm::ES256).await.unwrap();
+//!     let validator = Validator::builder()
+//!         .issuer(IssuerConfig::discover(idp.issuer()))
+//!         .audience("petstore")
+//!         .build()
+//!         .unwrap();
+//!     let app = Router::new().route("/pets", get(list_pets)).route_layer(AuthLayer::new(validator));
+//!
+//!     let reader = idp.token().audience("petstore").scope("pets:read").sign();
+//!     let writer = idp.token().audience("petstore").scope("pets:write").sign();
+//!     let stranger = idp.token().audience("another-api").scope("pets:read").sign();
+//!     assert_eq!(call(app.clone(), Some(&reader)).await, StatusCode::OK);
+//!     assert_eq!(call(app.clone(), Some(&writer)).await, StatusCode::FORBIDDEN);
+//!     assert_eq!(call(app.clone(), Some(&stranger)).await, StatusCode::UNAUTHORIZED);
+//!     assert_eq!(call(app, None).await, StatusCode::UNAUTHORIZED);
+//! }
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The framework-neutral core, re-exported: `tower_auth::auth_core::Validator` and the rest, with
+/// no second dependency to keep in step.
+pub use auth_core;
 
 mod body;
 mod context;

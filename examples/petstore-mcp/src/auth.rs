@@ -3,12 +3,8 @@
 
 use auth_core::dev_issuer::DevIssuer;
 use auth_core::metadata::ResourceMetadata;
-use auth_core::{
-    Algorithm, Authenticator, ConfigError, DpopMode, DpopOptions, IssuerConfig, KeySource, Validator,
-};
-use petstore::{
-    AUTH_ALGORITHMS, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_RESOURCE, REALM, Settings, StartupError, USER_SCOPES,
-};
+use auth_core::{Authenticator, ConfigError, DpopMode, DpopOptions, IssuerConfig, Validator};
+use petstore::{REALM, Settings, StartupError, USER_SCOPES};
 
 use crate::tools::{READ_SCOPE, WRITE_SCOPE};
 
@@ -44,18 +40,16 @@ impl McpAuth {
     /// Nothing is fetched here: call [`petstore::spawn_warm_up`] once the server listens.
     pub async fn from_settings(settings: &Settings) -> Result<McpAuth, StartupError> {
         let resource = resource_url(settings);
-        let issuer = match (&settings.issuer, &settings.jwks_url) {
-            (Some(issuer), None) => IssuerConfig::discover(issuer),
-            (Some(issuer), Some(jwks)) => IssuerConfig::jwks_url(issuer, jwks),
-            (None, Some(jwks)) => IssuerConfig::any_issuer(KeySource::JwksUrl(jwks.clone())),
-            (None, None) => return McpAuth::with_dev_issuer(settings, resource).await,
+        let Some(issuer) = petstore::configured_issuer(settings) else {
+            return McpAuth::with_dev_issuer(settings, resource).await;
         };
         let validator = validator(settings, issuer, &resource)?;
         Ok(McpAuth { authenticator: Authenticator::new(validator), resource, dev: None })
     }
 
     async fn with_dev_issuer(settings: &Settings, resource: String) -> Result<McpAuth, StartupError> {
-        let issuer = DevIssuer::start(dev_algorithm(settings)?).await.map_err(StartupError::DevIssuer)?;
+        let issuer =
+            DevIssuer::start(petstore::dev_algorithm(settings)?).await.map_err(StartupError::DevIssuer)?;
         let trusted = IssuerConfig::jwks_url(issuer.issuer(), issuer.jwks_uri());
         let validator = validator(settings, trusted, &resource)?;
         let mint = |scope: &str| issuer.token().audience(resource.clone()).scope(scope).sign();
@@ -96,35 +90,14 @@ fn validator(settings: &Settings, issuer: IssuerConfig, resource: &str) -> Resul
     if let Some(algorithms) = &settings.algorithms {
         builder = builder.algorithms(algorithms.iter().copied());
     }
-    builder.build().map_err(name_variable)
-}
-
-/// Renames the builder's setting names to the environment variables they came from.
-fn name_variable(error: ConfigError) -> ConfigError {
-    let variable = match error.setting() {
-        "resource_metadata.resource" => AUTH_RESOURCE,
-        "issuers[0].issuer" => AUTH_ISSUER,
-        "issuers[0].jwks_uri" => AUTH_JWKS_URL,
-        "algorithms" => AUTH_ALGORITHMS,
-        _ => return error,
-    };
-    error.for_setting(variable)
-}
-
-/// ES256 when allowed, else the first allowed asymmetric algorithm.
-fn dev_algorithm(settings: &Settings) -> Result<Algorithm, ConfigError> {
-    let Some(allowed) = &settings.algorithms else { return Ok(Algorithm::ES256) };
-    if allowed.contains(&Algorithm::ES256) {
-        return Ok(Algorithm::ES256);
-    }
-    allowed.iter().copied().find(|a| !a.is_symmetric()).ok_or_else(|| {
-        ConfigError::new(AUTH_ALGORITHMS, "the development issuer needs an asymmetric algorithm (e.g. ES256)")
-    })
+    builder = settings.tuning.apply(builder);
+    builder.build().map_err(petstore::name_variable)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use petstore::AUTH_RESOURCE;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         Settings::from_lookup(|n| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| (*v).to_owned()))

@@ -26,12 +26,7 @@ pub fn banner(listen: SocketAddr, auth: &McpAuth) -> String {
     );
     match &auth.dev {
         Some(dev) => {
-            let _ = writeln!(
-                out,
-                "No AUTH_ISSUER or AUTH_JWKS_URL set: trusting the built-in development issuer at {} \
-                 (tokens valid for 1 hour).",
-                dev.issuer.issuer()
-            );
+            let _ = writeln!(out, "{}", petstore::banner::dev_issuer_line(&dev.issuer));
             let _ = writeln!(out, "TOKEN has scopes `pets:read pets:write`; READ_TOKEN has `pets:read`.");
             let _ = writeln!(out, "Paste into a shell (expect 200 and an mcp-session-id header):\n");
             let _ = writeln!(out, "TOKEN={}", dev.token);

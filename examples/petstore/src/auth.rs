@@ -163,17 +163,9 @@ impl Auth {
 /// Errors name the variable at fault. Nothing is fetched. With `AUTH_REDIS_URL`, call it inside
 /// a tokio runtime (the shared revocation list runs a task of its own).
 pub fn build_validator(settings: &Settings) -> Result<Validator, ConfigError> {
-    let issuer = match (&settings.issuer, &settings.jwks_url) {
-        (Some(issuer), None) => IssuerConfig::discover(issuer),
-        (Some(issuer), Some(jwks)) => IssuerConfig::jwks_url(issuer, jwks),
-        (None, Some(jwks)) => IssuerConfig::any_issuer(KeySource::JwksUrl(jwks.clone())),
-        (None, None) => {
-            return Err(ConfigError::new(
-                AUTH_ISSUER,
-                "set AUTH_ISSUER or AUTH_JWKS_URL (or neither, for the dev issuer)",
-            ));
-        }
-    };
+    let issuer = configured_issuer(settings).ok_or_else(|| {
+        ConfigError::new(AUTH_ISSUER, "set AUTH_ISSUER or AUTH_JWKS_URL (or neither, for the dev issuer)")
+    })?;
     validator_for(settings, issuer, settings.introspection.as_ref())
 }
 
@@ -240,6 +232,7 @@ fn validator_for(
     if let Some(algorithms) = &settings.algorithms {
         builder = builder.algorithms(algorithms.iter().copied());
     }
+    builder = settings.tuning.apply(builder);
     if let Some(entries) = settings.token_cache {
         // The byte budget grows with the entry count, at the default's bytes per entry.
         let per_entry = DEFAULT_TOKEN_CACHE_BYTES / DEFAULT_TOKEN_CACHE_ENTRIES;
@@ -260,9 +253,25 @@ fn validator_for(
     builder.build().map_err(name_variable)
 }
 
-/// Renames the builder's setting names to the environment variables they came from.
-fn name_variable(error: ConfigError) -> ConfigError {
+/// The provider named by `AUTH_ISSUER` / `AUTH_JWKS_URL`: issuer alone → discovery; both → that
+/// JWKS, `iss` checked; JWKS alone → any `iss`. `None` when neither is set (the dev issuer's case).
+pub fn configured_issuer(settings: &Settings) -> Option<IssuerConfig> {
+    Some(match (&settings.issuer, &settings.jwks_url) {
+        (Some(issuer), None) => IssuerConfig::discover(issuer),
+        (Some(issuer), Some(jwks)) => IssuerConfig::jwks_url(issuer, jwks),
+        (None, Some(jwks)) => IssuerConfig::any_issuer(KeySource::JwksUrl(jwks.clone())),
+        (None, None) => return None,
+    })
+}
+
+/// Renames the builder's setting names to the environment variables they came from, so a
+/// startup error names what the user set.
+pub fn name_variable(error: ConfigError) -> ConfigError {
+    if let Some(error) = crate::settings::jwks_field_error(&error) {
+        return error;
+    }
     let variable = match error.setting() {
+        "scope_claims" => crate::AUTH_SCOPE_CLAIMS,
         "issuers[0].issuer" => AUTH_ISSUER,
         "issuers[0].jwks_uri" => AUTH_JWKS_URL,
         "algorithms" => AUTH_ALGORITHMS,
@@ -279,8 +288,9 @@ fn name_variable(error: ConfigError) -> ConfigError {
     error.for_setting(variable)
 }
 
-/// ES256 when allowed, else the first allowed asymmetric algorithm.
-fn dev_algorithm(settings: &Settings) -> Result<Algorithm, ConfigError> {
+/// The development issuer's signing algorithm: ES256 when `AUTH_ALGORITHMS` allows it, else the
+/// first allowed asymmetric algorithm; an error naming `AUTH_ALGORITHMS` when none is.
+pub fn dev_algorithm(settings: &Settings) -> Result<Algorithm, ConfigError> {
     let Some(allowed) = &settings.algorithms else { return Ok(Algorithm::ES256) };
     if allowed.contains(&Algorithm::ES256) {
         return Ok(Algorithm::ES256);

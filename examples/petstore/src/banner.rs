@@ -105,6 +105,15 @@ pub fn http_banner(name: &str, listen: SocketAddr, auth: &Auth) -> String {
     banner(name, &url, auth, "expect 200, 200, 201, 403 (no admin scope), 204, 200", &commands)
 }
 
+/// The line saying the built-in development issuer is trusted, and where it runs.
+pub fn dev_issuer_line(issuer: &auth_core::dev_issuer::DevIssuer) -> String {
+    format!(
+        "No AUTH_ISSUER or AUTH_JWKS_URL set: trusting the built-in development issuer at {} \
+         (tokens valid for 1 hour).",
+        issuer.issuer()
+    )
+}
+
 /// A banner: the service, its token source, then a block of lines that work pasted into a
 /// shell (`TOKEN=...` lines when the development issuer is used, then `commands`).
 /// `expect` says what the commands should answer.
@@ -113,12 +122,7 @@ pub fn banner(name: &str, url: &str, auth: &Auth, expect: &str, commands: &[Stri
     let _ = writeln!(out, "{name} listening on {url}");
     match &auth.dev {
         Some(dev) => {
-            let _ = writeln!(
-                out,
-                "No AUTH_ISSUER or AUTH_JWKS_URL set: trusting the built-in development issuer at {} \
-                 (tokens valid for 1 hour).",
-                dev.issuer.issuer()
-            );
+            let _ = writeln!(out, "{}", dev_issuer_line(&dev.issuer));
             let _ = writeln!(out, "TOKEN has scopes `{USER_SCOPES}`; ADMIN_TOKEN has `{ADMIN_SCOPES}`.");
             let _ = writeln!(out, "Paste into a shell ({expect}):\n");
             let _ = writeln!(out, "TOKEN={}", dev.token);

@@ -40,17 +40,19 @@ mod settings;
 mod store;
 
 pub use auth::{
-    ADMIN_SCOPES, Auth, DevAccess, REALM, StartupError, USER_SCOPES, build_validator, spawn_warm_up,
+    ADMIN_SCOPES, Auth, DevAccess, REALM, StartupError, USER_SCOPES, build_validator, configured_issuer,
+    dev_algorithm, name_variable, spawn_warm_up,
 };
 pub use protection::Protection;
 pub use settings::{
-    AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP, AUTH_DPOP_NONCE, AUTH_DPOP_NONCE_KEY,
+    AUTH_ALGORITHMS, AUTH_ALLOWED_CLIENTS, AUTH_AUDIENCE, AUTH_DPOP, AUTH_DPOP_NONCE, AUTH_DPOP_NONCE_KEY,
     AUTH_INTROSPECTION_CACHE_TTL, AUTH_INTROSPECTION_CLIENT_ID, AUTH_INTROSPECTION_CLIENT_SECRET,
-    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PROFILE, AUTH_PUBLIC_URL, AUTH_REDIS_URL,
-    AUTH_RESOURCE, AUTH_REVOCATION_FAIL, AUTH_REVOCATION_MAX_STALE, AUTH_REVOCATION_RETENTION,
-    AUTH_STEP_UP_ACR, AUTH_STEP_UP_MAX_AGE, AUTH_TOKEN_CACHE, DEFAULT_ADDR, DEFAULT_AUDIENCE,
-    DEFAULT_STEP_UP_ACR, DEFAULT_STEP_UP_MAX_AGE, Introspection, PETSTORE_ADDR, RedisUrl, Settings,
-    VARIABLES, default_step_up, refuse_non_utf8,
+    AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_OPTIONS, AUTH_JWKS_URL, AUTH_LEEWAY, AUTH_MAX_TOKEN_AGE,
+    AUTH_PROFILE, AUTH_PUBLIC_URL, AUTH_REDIS_URL, AUTH_REQUIRED_CLAIMS, AUTH_RESOURCE, AUTH_REVOCATION_FAIL,
+    AUTH_REVOCATION_MAX_STALE, AUTH_REVOCATION_RETENTION, AUTH_SCOPE_CLAIMS, AUTH_STEP_UP_ACR,
+    AUTH_STEP_UP_MAX_AGE, AUTH_TOKEN_CACHE, DEFAULT_ADDR, DEFAULT_AUDIENCE, DEFAULT_STEP_UP_ACR,
+    DEFAULT_STEP_UP_MAX_AGE, Introspection, PETSTORE_ADDR, RedisUrl, Settings, Tuning, VARIABLES,
+    default_step_up, refuse_non_utf8,
 };
 pub use store::{NewPet, Pet, PetStatus, PetStore, parse_id};
 
@@ -58,11 +60,17 @@ pub use store::{NewPet, Pet, PetStatus, PetStore, parse_id};
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // Colours only for a person at a terminal: piped or redirected logs stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .try_init();
 }
 
 /// The exit code of a Petstore binary: success, or the startup/serving error printed to stderr
-/// after the binary's name (`petstore-axum: invalid auth configuration: `AUTH_PROFILE`: …`).
+/// after the binary's name (``petstore-axum: invalid setting `AUTH_PROFILE`: …``).
 pub fn exit_code(binary: &str, outcome: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

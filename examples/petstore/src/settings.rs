@@ -9,10 +9,16 @@ use auth_core::{Algorithm, ConfigError, DpopMode, Profile};
 
 mod shared;
 mod step_up;
+mod tuning;
 
 pub use shared::RedisUrl;
 use shared::revocation_settings;
 pub use step_up::{DEFAULT_STEP_UP_ACR, DEFAULT_STEP_UP_MAX_AGE, default_step_up};
+pub(crate) use tuning::jwks_field_error;
+pub use tuning::{
+    AUTH_ALLOWED_CLIENTS, AUTH_JWKS_OPTIONS, AUTH_LEEWAY, AUTH_MAX_TOKEN_AGE, AUTH_REQUIRED_CLAIMS,
+    AUTH_SCOPE_CLAIMS, Tuning,
+};
 
 /// `PETSTORE_ADDR`: where the API listens. Default `127.0.0.1:8080`.
 pub const PETSTORE_ADDR: &str = "PETSTORE_ADDR";
@@ -72,7 +78,7 @@ pub const AUTH_STEP_UP_ACR: &str = "AUTH_STEP_UP_ACR";
 /// `POST /store/orders/{id}/payment` accepts; default 300.
 pub const AUTH_STEP_UP_MAX_AGE: &str = "AUTH_STEP_UP_MAX_AGE";
 
-/// Every variable [`Settings::from_env`] reads.
+/// Every variable [`Settings::from_env`] reads, but those of the finer validator settings ([`Tuning`]).
 pub const VARIABLES: [&str; 22] = [
     PETSTORE_ADDR,
     AUTH_ISSUER,
@@ -164,6 +170,8 @@ pub struct Settings {
     /// `AUTH_STEP_UP_ACR` and `AUTH_STEP_UP_MAX_AGE`: what `POST /store/orders/{id}/payment`
     /// requires of the user's authentication (RFC 9470).
     pub step_up: auth_core::StepUp,
+    /// The validator's finer settings (`AUTH_LEEWAY`, `AUTH_JWKS_OPTIONS`, …).
+    pub tuning: Tuning,
 }
 
 /// The introspection client (`AUTH_INTROSPECTION_CLIENT_ID`, `AUTH_INTROSPECTION_CLIENT_SECRET`)
@@ -210,6 +218,7 @@ impl Default for Settings {
             revocation_fail: StalePolicy::FailClosed,
             revocation_retention: DEFAULT_RETENTION,
             step_up: default_step_up(),
+            tuning: Tuning::default(),
         }
     }
 }
@@ -218,6 +227,7 @@ impl Settings {
     /// Reads the process environment. A variable that is not valid UTF-8 is an error too.
     pub fn from_env() -> Result<Settings, ConfigError> {
         refuse_non_utf8(&VARIABLES)?;
+        refuse_non_utf8(&tuning::TUNING_VARIABLES)?;
         Settings::from_lookup(|name| std::env::var(name).ok())
     }
 
@@ -297,6 +307,7 @@ impl Settings {
         }
         revocation_settings(&get, &mut settings)?;
         settings.step_up = step_up::step_up(&get)?;
+        settings.tuning = Tuning::read(&get)?;
         if settings.introspection.is_some() && settings.uses_dev_issuer() {
             return Err(ConfigError::new(
                 AUTH_INTROSPECTION_CLIENT_ID,
@@ -393,6 +404,13 @@ mod tests {
         let map: HashMap<String, String> =
             vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn a_bad_listen_address_is_an_invalid_setting_named_by_its_variable() {
+        let err =
+            Settings::from_lookup(|n| (n == PETSTORE_ADDR).then(|| "localhost".to_owned())).unwrap_err();
+        assert!(err.to_string().starts_with("invalid setting `PETSTORE_ADDR`: "), "{err}");
     }
 
     #[test]

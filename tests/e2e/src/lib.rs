@@ -4,6 +4,13 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// The workspace README's examples, compiled (and run, where they run on their own) as doctests
+/// so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct WorkspaceReadme;
+
+pub mod interop;
 pub mod mcp;
 mod provider;
 mod redis;

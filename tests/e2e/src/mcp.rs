@@ -2,7 +2,6 @@
 //! HTTP answers themselves), and the official TypeScript SDK client run by node.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -200,11 +199,8 @@ pub struct TsRun {
 
 /// Runs `node tests/interop/mcp-client.mjs <url> <token|->` (the official TypeScript SDK).
 pub async fn ts_client(url: &str, token: Option<&str>) -> TsRun {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop");
-    assert!(
-        dir.join("node_modules/@modelcontextprotocol/sdk").is_dir(),
-        "tests/interop/node_modules lacks @modelcontextprotocol/sdk: run `npm ci` in tests/interop"
-    );
+    crate::interop::require("@modelcontextprotocol/sdk");
+    let dir = crate::interop::dir();
     let run = tokio::process::Command::new("node")
         .arg(dir.join("mcp-client.mjs"))
         .arg(url)

@@ -37,6 +37,7 @@ fn script() -> PathBuf {
 impl Provider {
     /// Starts `node tests/interop/provider.mjs` and waits for its first line.
     pub async fn start() -> Provider {
+        crate::interop::require("oidc-provider");
         let mut child = Command::new("node")
             .arg(script())
             .stdin(Stdio::piped())
@@ -44,7 +45,7 @@ impl Provider {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .expect("node must be installed (.ci/run installs it) and `npm ci` run in tests/interop");
+            .expect("node starts");
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut line = String::new();

@@ -2,7 +2,7 @@
 
 /// A configuration mistake, found at startup. The message names the setting.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid auth configuration: `{setting}`: {message}")]
+#[error("invalid setting `{setting}`: {message}")]
 pub struct ConfigError {
     setting: String,
     message: String,

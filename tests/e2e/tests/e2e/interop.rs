@@ -178,3 +178,18 @@ async fn the_gateway_exchanges_the_callers_token_at_the_provider() {
         assert_eq!((me["sub"].as_str(), me["client_id"].as_str()), (Some(caller), Some(id)), "{me}");
     }
 }
+
+#[test]
+fn a_missing_interop_prerequisite_is_named_in_one_line() {
+    // The packages `npm ci` installs are found (the suites above ran), and one that is not
+    // installed is named in a single line that says what to run.
+    for package in ["oidc-provider", "oauth4webapi", "@modelcontextprotocol/sdk"] {
+        assert_eq!(petstore_e2e::interop::missing(package), None, "{package}");
+    }
+    let line = petstore_e2e::interop::missing("no-such-package").unwrap();
+    assert!(line.contains("no-such-package") && line.contains("npm ci"), "{line}");
+    assert!(!line.contains('\n'), "{line}");
+    let stopped = std::panic::catch_unwind(|| petstore_e2e::interop::require("no-such-package"));
+    let payload = stopped.unwrap_err();
+    assert_eq!(payload.downcast_ref::<String>(), Some(&line));
+}

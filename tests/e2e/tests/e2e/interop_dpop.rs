@@ -2,7 +2,6 @@
 //! (`oidc-provider`, npm), presented by an independent DPoP client (panva's `oauth4webapi`, run
 //! by node: `tests/interop/dpop-client.mjs`) to each HTTP Petstore.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -42,7 +41,8 @@ struct Attempt {
 /// Gets a `dpop-client` token from `provider` bound to a fresh key, then calls `path` on `store`
 /// with it; `args` are more `dpop-client.mjs` options (`--scope`, `--bearer`, `--alg`, …).
 async fn dpop_client(provider: &Provider, store: &Petstore, path: &str, args: &[&str]) -> Outcome {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/dpop-client.mjs");
+    petstore_e2e::interop::require("oauth4webapi");
+    let script = petstore_e2e::interop::dir().join("dpop-client.mjs");
     let target = format!("{}{path}", store.base);
     let run = tokio::process::Command::new("node")
         .arg(script)
