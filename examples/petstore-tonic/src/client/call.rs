@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Request, Response, Status};
@@ -14,7 +15,8 @@ use crate::proto::pet_store_server::SERVICE_NAME;
 
 /// How long connecting may take: a server that is not there answers `Unavailable` soon.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long one call may take in all: a server that never answers cannot hang the client.
+/// How long the call may take in all, a nonce retry included: a server that never answers cannot
+/// hang the client.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a call answered.
@@ -27,29 +29,42 @@ pub(crate) struct Answer {
     pub(crate) retried_with_nonce: bool,
 }
 
-/// Makes the call `args` describe. Transport failures (nothing listening, a timeout) are a
-/// status too, `Unavailable` or `Cancelled`, as any gRPC client reports them.
+/// Makes the call `args` describe. Transport failures are a status too, as any gRPC client
+/// reports them: `Unavailable` when nothing listens, `DeadlineExceeded` after [`CALL_TIMEOUT`].
 pub(crate) async fn call(args: &Args) -> Answer {
     let endpoint = match Endpoint::from_shared(args.origin.clone()) {
-        Ok(endpoint) => endpoint.connect_timeout(CONNECT_TIMEOUT).timeout(CALL_TIMEOUT),
+        Ok(endpoint) => endpoint.connect_timeout(CONNECT_TIMEOUT),
         Err(e) => {
             let status = Status::invalid_argument(format!("the address is not usable: {e}"));
             return Answer { outcome: Err(status), retried_with_nonce: false };
         }
     };
     let mut client = PetStoreClient::new(endpoint.connect_lazy());
-    let first = invoke(&mut client, &args.command, metadata(args, None)).await;
+    let deadline = Instant::now() + CALL_TIMEOUT;
+    let first = within(deadline, invoke(&mut client, &args.command, metadata(args, None))).await;
     let nonce = match &first {
         Err(status) if args.dpop_key.is_some() => asked_nonce(status),
         _ => None,
     };
     match nonce {
         Some(nonce) => {
-            let outcome = invoke(&mut client, &args.command, metadata(args, Some(&nonce))).await;
+            let retry = invoke(&mut client, &args.command, metadata(args, Some(&nonce)));
+            let outcome = within(deadline, retry).await;
             Answer { outcome, retried_with_nonce: true }
         }
         None => Answer { outcome: first, retried_with_nonce: false },
     }
+}
+
+/// The call's answer, or `DeadlineExceeded` at `deadline` (the body of a unary answer included,
+/// which a timeout on the channel would not cover).
+async fn within(
+    deadline: Instant,
+    call: impl Future<Output = Result<String, Status>>,
+) -> Result<String, Status> {
+    tokio::time::timeout_at(deadline, call).await.unwrap_or_else(|_| {
+        Err(Status::deadline_exceeded(format!("no answer within {} s", CALL_TIMEOUT.as_secs())))
+    })
 }
 
 /// `authorization` (`Bearer`, or `DPoP` with a proof in `dpop`) when there is a token.
@@ -118,4 +133,31 @@ fn with_metadata<T>(message: T, metadata: MetadataMap) -> Request<T> {
 fn json<T: serde::Serialize>(response: Response<T>) -> Result<String, Status> {
     serde_json::to_string_pretty(&response.into_inner())
         .map_err(|_| Status::internal("the answer cannot be shown as JSON"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::args::{Parsed, parse};
+
+    /// A server that takes the connection and never answers: the call ends at its deadline
+    /// (the paused clock jumps there once nothing else can happen).
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_server_cannot_hang_the_call() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+            }
+        });
+        let line = ["--addr".to_owned(), format!("http://{addr}"), "list".to_owned()];
+        let Ok(Parsed::Run(args)) = parse(line, |_| None) else { panic!("the arguments parse") };
+        let started = Instant::now();
+        let answer = call(&args).await;
+        let status = answer.outcome.unwrap_err();
+        assert_eq!((status.code(), status.message()), (Code::DeadlineExceeded, "no answer within 10 s"));
+        assert_eq!(started.elapsed(), CALL_TIMEOUT);
+    }
 }
