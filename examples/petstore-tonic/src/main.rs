@@ -1,5 +1,6 @@
 //! `cargo run -p petstore-tonic`: the Petstore over gRPC. Same environment variables as the
-//! other Petstore binaries (see `examples/README.md`).
+//! other Petstore binaries (see `examples/README.md`). Its client is
+//! `cargo run -p petstore-tonic --bin petstore-grpc -- --help`.
 
 use std::process::ExitCode;
 

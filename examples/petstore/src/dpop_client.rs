@@ -1,6 +1,7 @@
 //! The DPoP client behind the `dpop-request` binary the banner prints: one request with
 //! `Authorization: DPoP <token>` and a fresh proof, retried once with the server's nonce when the
-//! server asks for one (RFC 9449 §8).
+//! server asks for one (RFC 9449 §8). [`proof`] and [`asks_for_nonce`] serve the gRPC client
+//! (`petstore-grpc`) too.
 
 use auth_core::dev_issuer::DpopKey;
 
