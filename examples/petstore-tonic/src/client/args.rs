@@ -23,7 +23,8 @@ commands:
 
 options:
   --addr URL        the server (default: PETSTORE_GRPC_ADDR, else http://127.0.0.1:8080)
-  --token TOKEN     the access token (default: the TOKEN environment variable); never printed
+  --token TOKEN     the access token (default: the TOKEN environment variable, which keeps it
+                    out of the process list); never printed
   --dpop-key KEY    sign a DPoP proof per call with this ES256 key (base64url PKCS#8, the
                     banner's DPOP_KEY) and send the token as `authorization: DPoP`
   -h, --help        this text
