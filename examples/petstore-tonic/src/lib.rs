@@ -6,6 +6,21 @@
 //! `PERMISSION_DENIED`; `PayOrder` then checks the step-up requirement (RFC 9470), answering
 //! `UNAUTHENTICATED` with an `insufficient_user_authentication` challenge. Tests run [`serve`]
 //! in-process and call it with [`proto`]'s client.
+//!
+//! The package ships a client, `petstore-grpc` ([`client`]), one call per run, and the startup
+//! [`banner`] prints commands for it (then the same calls with `grpcurl`):
+//!
+//! ```text
+//! cargo run -q -p petstore-tonic --bin petstore-grpc -- --token "$TOKEN" list
+//! OK
+//! {
+//!   "pets": [ … ]
+//! }
+//! cargo run -q -p petstore-tonic --bin petstore-grpc -- --token "$TOKEN" delete 1
+//! PermissionDenied
+//! message: the token lacks a scope this resource requires
+//! www-authenticate: Bearer realm="petstore", error="insufficient_scope", …
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
@@ -20,6 +35,9 @@ use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 use tower_auth::metadata::ResourceMetadataService;
 use tower_auth::{AuthLayer, requires_scopes};
+
+pub mod banner;
+pub mod client;
 
 /// The code generated from `proto/petstore.proto`: messages, client and server.
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
@@ -179,25 +197,4 @@ pub async fn serve_with_shutdown(
         .add_routes(routes.routes())
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
         .await
-}
-
-/// `grpcurl` commands for the server at `listen`, to paste after the `TOKEN=` lines
-/// (run from the repository root; expected: OK, OK, PermissionDenied, OK, Unauthenticated (a
-/// step-up challenge), OK).
-pub fn grpcurl_commands(listen: std::net::SocketAddr) -> Vec<String> {
-    let addr = petstore::banner::client_addr(listen);
-    let call = |token: &str, data: &str, method: &str| {
-        format!(
-            "grpcurl -plaintext -import-path examples/petstore-tonic/proto -proto petstore.proto \
-             -H \"authorization: Bearer ${token}\" -d '{data}' {addr} petstore.v1.PetStore/{method}"
-        )
-    };
-    vec![
-        call("TOKEN", "{}", "ListPets"),
-        call("TOKEN", r#"{"name":"Nemo","tag":"fish"}"#, "CreatePet"),
-        call("TOKEN", r#"{"id":1}"#, "DeletePet"),
-        call("ADMIN_TOKEN", r#"{"id":1}"#, "DeletePet"),
-        call("TOKEN", r#"{"id":1}"#, "PayOrder"),
-        call("STEP_UP_TOKEN", r#"{"id":1}"#, "PayOrder"),
-    ]
 }

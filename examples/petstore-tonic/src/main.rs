@@ -1,5 +1,6 @@
 //! `cargo run -p petstore-tonic`: the Petstore over gRPC. Same environment variables as the
-//! other Petstore binaries (see `examples/README.md`).
+//! other Petstore binaries (see `examples/README.md`). Its client is
+//! `cargo run -p petstore-tonic --bin petstore-grpc -- --help`.
 
 use std::process::ExitCode;
 
@@ -18,11 +19,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|source| StartupError::Listen { addr: settings.addr, source })?;
     // The bound address is the default AUTH_RESOURCE.
     let auth = Auth::from_settings(&settings.bound_to(listener.local_addr()?)).await?;
-    let addr = listener.local_addr()?;
-    let url = format!("{} (gRPC, plaintext HTTP/2)", petstore::banner::client_addr(addr));
-    let commands = petstore_tonic::grpcurl_commands(addr);
-    let expect = "expect OK, OK, PermissionDenied (no admin scope), OK, Unauthenticated (step-up), OK";
-    println!("{}", petstore::banner::banner("petstore-tonic", &url, &auth, expect, &commands));
+    println!("{}", petstore_tonic::banner::banner(listener.local_addr()?, &auth));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
