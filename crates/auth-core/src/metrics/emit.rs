@@ -21,10 +21,8 @@ impl Meter {
     pub(crate) fn new(name: &'static str, labels: &[(&'static str, &'static str)]) -> Meter {
         let labels: Vec<::metrics::Label> =
             labels.iter().map(|&(k, v)| ::metrics::Label::new(k, v)).collect();
-        let meter = Meter(::metrics::counter!(name, labels));
-        // Present from the start (a rate is defined before the first event).
-        meter.0.increment(0);
-        meter
+        // Registered now, so the series is there (at 0) before its first event.
+        Meter(::metrics::counter!(name, labels))
     }
 
     #[inline]
