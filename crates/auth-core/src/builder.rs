@@ -307,7 +307,7 @@ impl ValidatorBuilder {
             return Err(ConfigError::new("scope_claims", "name at least one claim"));
         }
 
-        let stats = Arc::new(Stats::default());
+        let stats = Arc::new(Stats::new());
         let fetcher = Fetcher::new(&self.jwks, self.http_client.clone())?;
         let remote_allowed: AlgorithmSet = allowed.iter().filter(|a| !a.is_symmetric()).collect();
         let mut seen = HashSet::new();
@@ -451,7 +451,7 @@ impl ValidatorBuilder {
             max_token_bytes: self.max_token_bytes,
             known_headers: Default::default(),
         };
-        Ok(Validator(Arc::new(Inner {
+        let validator = Validator(Arc::new(Inner {
             jws,
             checks,
             check_headers,
@@ -470,6 +470,9 @@ impl ValidatorBuilder {
             dpop,
             introspection,
             revocations: self.revocations,
-        })))
+        }));
+        // Sets `auth_ready` from the start: 1 with static keys only, else 0 until keys load.
+        validator.is_ready();
+        Ok(validator)
     }
 }

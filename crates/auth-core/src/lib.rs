@@ -17,6 +17,7 @@ mod issuer;
 mod jwks;
 mod keys;
 pub mod metadata;
+pub mod metrics;
 mod pipeline;
 pub mod request;
 pub mod requirements;

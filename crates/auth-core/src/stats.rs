@@ -1,39 +1,59 @@
-//! Counters a user can read: fetches, failures, stale serves, rejections by reason.
+//! Counters a user can read: fetches, failures, stale serves, rejections by reason. Each one
+//! also moves its [`crate::metrics`] series (feature `metrics`), here and nowhere else, so a
+//! snapshot and a scrape count the same events.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::error::{AuthError, Reason};
+use crate::metrics::{Level, Meter, Timer, describe, names};
 
 /// Live counters of one validator. Relaxed atomics: cheap, eventually consistent.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Stats {
-    pub(crate) fetches: AtomicU64,
-    pub(crate) fetch_failures: AtomicU64,
-    pub(crate) stale_serves: AtomicU64,
-    pub(crate) unknown_kid_refreshes: AtomicU64,
-    pub(crate) unknown_kid_suppressed: AtomicU64,
-    pub(crate) introspection_calls: AtomicU64,
-    pub(crate) introspection_failures: AtomicU64,
-    pub(crate) introspection_hits: AtomicU64,
-    pub(crate) introspection_negative_hits: AtomicU64,
+    pub(crate) fetches: Count,
+    pub(crate) fetch_failures: Count,
+    pub(crate) discovery_fetches: Count,
+    pub(crate) discovery_fetch_failures: Count,
+    pub(crate) stale_serves: Count,
+    pub(crate) unknown_kid_refreshes: Count,
+    pub(crate) unknown_kid_suppressed: Count,
+    pub(crate) introspection_calls: Count,
+    pub(crate) introspection_failures: Count,
+    pub(crate) introspection_hits: Count,
+    pub(crate) introspection_negative_hits: Count,
     /// Answers, by path and outcome: one counter moves per accepted token. Accepted, hits and
     /// misses are sums of these.
     hits_accepted: Striped,
-    hits_rejected: AtomicU64,
+    hits_rejected: Count,
     full_accepted: Striped,
-    full_rejected: AtomicU64,
+    full_rejected: Count,
     rejected: Rejected,
+    /// The full path's duration (`auth_validation_duration_seconds`).
+    pub(crate) full_path_time: Timer,
+    /// `auth_ready`.
+    pub(crate) ready: Level,
+}
+
+/// One event counter: the value [`Stats::snapshot`] reads, and its metrics series.
+#[derive(Debug)]
+pub(crate) struct Count {
+    value: AtomicU64,
+    meter: Meter,
+}
+
+impl Count {
+    fn new(name: &'static str, labels: &[(&'static str, &'static str)]) -> Count {
+        Count { value: AtomicU64::new(0), meter: Meter::new(name, labels) }
+    }
+
+    fn get(&self) -> u64 {
+        self.value.load(Ordering::Relaxed)
+    }
 }
 
 /// One counter per rejection reason.
 #[derive(Debug)]
-struct Rejected([AtomicU64; Reason::ALL.len()]);
-
-impl Default for Rejected {
-    fn default() -> Self {
-        Rejected(std::array::from_fn(|_| AtomicU64::new(0)))
-    }
-}
+struct Rejected([Count; Reason::ALL.len()]);
 
 /// Which path answered a validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +65,38 @@ pub(crate) enum Path {
 }
 
 impl Stats {
-    pub(crate) fn inc(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+    /// Counters at zero, their series registered with the recorder in force now.
+    pub(crate) fn new() -> Stats {
+        describe();
+        let validations = |path, outcome| [("path", path), ("outcome", outcome)];
+        Stats {
+            fetches: Count::new(names::JWKS_FETCHES, &[]),
+            fetch_failures: Count::new(names::JWKS_FETCH_FAILURES, &[]),
+            discovery_fetches: Count::new(names::DISCOVERY_FETCHES, &[]),
+            discovery_fetch_failures: Count::new(names::DISCOVERY_FETCH_FAILURES, &[]),
+            stale_serves: Count::new(names::JWKS_STALE_SERVES, &[]),
+            unknown_kid_refreshes: Count::new(names::JWKS_UNKNOWN_KID_REFRESHES, &[]),
+            unknown_kid_suppressed: Count::new(names::JWKS_UNKNOWN_KID_SUPPRESSED, &[]),
+            introspection_calls: Count::new(names::INTROSPECTION_CALLS, &[]),
+            introspection_failures: Count::new(names::INTROSPECTION_FAILURES, &[]),
+            introspection_hits: Count::new(names::INTROSPECTION_CACHE_HITS, &[("answer", "active")]),
+            introspection_negative_hits: Count::new(
+                names::INTROSPECTION_CACHE_HITS,
+                &[("answer", "inactive")],
+            ),
+            hits_accepted: Striped::new(Meter::new(names::VALIDATIONS, &validations("cache", "accepted"))),
+            hits_rejected: Count::new(names::VALIDATIONS, &validations("cache", "rejected")),
+            full_accepted: Striped::new(Meter::new(names::VALIDATIONS, &validations("full", "accepted"))),
+            full_rejected: Count::new(names::VALIDATIONS, &validations("full", "rejected")),
+            rejected: Rejected(Reason::ALL.map(|r| Count::new(names::REJECTIONS, &[("reason", r.label())]))),
+            full_path_time: Timer::new(),
+            ready: Level::new(names::READY, None),
+        }
+    }
+
+    pub(crate) fn inc(counter: &Count) {
+        counter.value.fetch_add(1, Ordering::Relaxed);
+        counter.meter.inc();
     }
 
     /// Counts an answer given by `path`.
@@ -74,10 +124,12 @@ impl Stats {
     }
 
     pub(crate) fn snapshot(&self) -> StatsSnapshot {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let get = Count::get;
         StatsSnapshot {
             fetches: get(&self.fetches),
             fetch_failures: get(&self.fetch_failures),
+            discovery_fetches: get(&self.discovery_fetches),
+            discovery_fetch_failures: get(&self.discovery_fetch_failures),
             stale_serves: get(&self.stale_serves),
             unknown_kid_refreshes: get(&self.unknown_kid_refreshes),
             unknown_kid_suppressed: get(&self.unknown_kid_suppressed),
@@ -107,7 +159,10 @@ impl Stats {
 /// add to their own stripe (picked once per thread), so counting does not bounce one cache line
 /// between cores on every request. Reading sums the stripes.
 #[derive(Debug, Default)]
-struct Striped([Stripe; STRIPES]);
+struct Striped {
+    stripes: [Stripe; STRIPES],
+    meter: Meter,
+}
 
 /// One stripe, alone on its cache line pair (128 bytes: adjacent-line prefetch pairs lines).
 #[derive(Debug, Default)]
@@ -117,6 +172,10 @@ struct Stripe(AtomicU64);
 const STRIPES: usize = 16;
 
 impl Striped {
+    fn new(meter: Meter) -> Striped {
+        Striped { stripes: Default::default(), meter }
+    }
+
     fn inc(&self) {
         thread_local! {
             static STRIPE: usize = {
@@ -125,13 +184,14 @@ impl Striped {
             };
         }
         let i = STRIPE.with(|s| *s);
-        if let Some(stripe) = self.0.get(i) {
+        if let Some(stripe) = self.stripes.get(i) {
             stripe.0.fetch_add(1, Ordering::Relaxed);
         }
+        self.meter.inc();
     }
 
     fn get(&self) -> u64 {
-        self.0.iter().map(|s| s.0.load(Ordering::Relaxed)).sum()
+        self.stripes.iter().map(|s| s.0.load(Ordering::Relaxed)).sum()
     }
 }
 
@@ -143,6 +203,10 @@ pub struct StatsSnapshot {
     pub fetches: u64,
     /// Fetches that failed (status, timeout, size, garbage).
     pub fetch_failures: u64,
+    /// Issuer metadata documents requested (discovery) to find the `jwks_uri`.
+    pub discovery_fetches: u64,
+    /// Metadata requests that failed.
+    pub discovery_fetch_failures: u64,
     /// Validations served from keys past their TTL because the provider could not be reached.
     pub stale_serves: u64,
     /// Refreshes triggered by a token naming an unknown `kid`.

@@ -166,6 +166,14 @@ impl Validator {
     /// The full path of verification; a valid token enters the cache. Request checks are not
     /// run here.
     pub(crate) async fn verify_full(&self, token: &str) -> Result<Claims, AuthError> {
+        let timer = &self.0.stats.full_path_time;
+        let started = timer.start();
+        let verified = self.verify_untimed(token).await;
+        timer.stop(started);
+        verified
+    }
+
+    async fn verify_untimed(&self, token: &str) -> Result<Claims, AuthError> {
         let inner = &*self.0;
         if let Some(introspection) = &inner.introspection
             && !jwt_shaped(token.as_bytes())
@@ -278,8 +286,17 @@ impl Validator {
     }
 
     /// Whether every issuer has usable keys loaded (static keys always are).
+    ///
+    /// With the `metrics` feature, this also sets the gauges `auth_ready` and each key set's
+    /// `auth_jwks_age_seconds` (see [`crate::metrics`]): call it before rendering a scrape.
     pub fn is_ready(&self) -> bool {
-        self.0.jws.issuers.entries().all(|i| i.is_ready())
+        // Every issuer is asked (no short cut), so each key set's age gauge is brought up to date.
+        let mut ready = true;
+        for issuer in self.0.jws.issuers.entries() {
+            ready &= issuer.is_ready();
+        }
+        self.0.stats.ready.set(if ready { 1.0 } else { 0.0 });
+        ready
     }
 
     /// Fetches every issuer's keys now (they are otherwise fetched by the first request).

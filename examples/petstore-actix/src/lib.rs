@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `GET /health` | public |
 //! | `GET /ready` | public: 200 when keys are loaded and the revocation list is not stale, else 503 |
+//! | `GET /metrics` | public, with `PETSTORE_METRICS=1` (else 404): Prometheus text, the series of `auth_core::metrics` |
 //! | `GET`/`HEAD /.well-known/oauth-protected-resource` (and the path-inserted URI when `AUTH_RESOURCE` has a path) | public: RFC 9728 metadata |
 //! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
 //! | `POST /pets` | scope `pets:write` |
@@ -49,7 +50,7 @@ struct AppState {
 /// `RequireScopesLayer` middleware inside `AuthLayer` (the same 403 answer; the attribute costs less per
 /// request: an extractor rather than a boxed middleware call).
 pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Protection>, store: Arc<PetStore>) {
-    let Protection { authenticator, step_up } = auth.into();
+    let Protection { authenticator, step_up, metrics } = auth.into();
     let validator = authenticator.validator().clone();
     // RFC 9728: the document at its well-known paths, public (the Petstore always has one).
     let metadata = ResourceMetadataService::new(authenticator.clone()).ok();
@@ -100,6 +101,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Protection>, stor
     if let Some(metadata) = metadata {
         cfg.service(metadata);
     }
+    if let Some(metrics) = metrics {
+        cfg.app_data(web::Data::new(metrics)).route("/metrics", web::get().to(scrape));
+    }
+}
+
+async fn scrape(state: web::Data<AppState>, metrics: web::Data<petstore::metrics::Metrics>) -> HttpResponse {
+    HttpResponse::Ok().content_type(petstore::metrics::CONTENT_TYPE).body(metrics.render(&state.validator))
 }
 
 /// The Petstore server on `listener`, with a fresh store (the two seed pets), not yet running:

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET /health` | public |
 //! | `GET /ready` | public: 200 when keys are loaded and the revocation list is not stale, else 503 |
+//! | `GET /metrics` | public, with `PETSTORE_METRICS=1` (else 404): Prometheus text, the series of `auth_core::metrics` |
 //! | `GET`/`HEAD /.well-known/oauth-protected-resource` (and the path-inserted URI when `AUTH_RESOURCE` has a path) | public: RFC 9728 metadata |
 //! | `GET /pets`, `GET /pets/{id}` | scope `pets:read` |
 //! | `POST /pets` | scope `pets:write` |
@@ -59,7 +60,7 @@ pub fn app(auth: impl Into<Protection>) -> Router {
 
 /// The Petstore router over `store`.
 pub fn app_with_store(auth: impl Into<Protection>, store: Arc<PetStore>) -> Router {
-    let Protection { authenticator, step_up } = auth.into();
+    let Protection { authenticator, step_up, metrics } = auth.into();
     let state = AppState { store, validator: authenticator.validator().clone() };
     // RFC 9728: the document at its well-known paths, public (the Petstore always has one).
     let metadata = ResourceMetadataService::new(authenticator.clone()).ok();
@@ -103,6 +104,9 @@ pub fn app_with_store(auth: impl Into<Protection>, store: Arc<PetStore>) -> Rout
     if let Some(metadata) = metadata {
         router = router.merge(metadata.into_router());
     }
+    if let Some(metrics) = metrics {
+        router = router.route("/metrics", get(move |state| scrape(state, metrics.clone())));
+    }
     router
         .fallback(no_route)
         .with_state(state)
@@ -135,6 +139,10 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
 async fn ready(State(state): State<AppState>) -> Response {
     let (status, health) = Health::readiness(&state.validator);
     (StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), Json(health)).into_response()
+}
+
+async fn scrape(State(state): State<AppState>, metrics: petstore::metrics::Metrics) -> Response {
+    ([(CONTENT_TYPE, petstore::metrics::CONTENT_TYPE)], metrics.render(&state.validator)).into_response()
 }
 
 #[requires_scopes("pets:read")]

@@ -181,7 +181,7 @@ pub async fn serve_with_shutdown(
     auth: impl Into<Protection>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
-    let Protection { authenticator, step_up } = auth.into();
+    let Protection { authenticator, step_up, .. } = auth.into();
     petstore::spawn_warm_up(authenticator.validator().clone());
     let service = PetStoreService::with_step_up(Arc::new(PetStore::seeded()), step_up);
     // The RFC 9728 document beside the gRPC service, over HTTP/1.1 too (it is what every

@@ -13,6 +13,7 @@ use auth_core::{
     DpopOptions, IntrospectionOptions, IssuerConfig, KeySource, TokenCacheOptions, Validator,
 };
 
+use crate::metrics::Metrics;
 use crate::settings::{
     AUTH_ALGORITHMS, AUTH_AUDIENCE, AUTH_DPOP_NONCE_KEY, AUTH_INTROSPECTION_CLIENT_ID,
     AUTH_INTROSPECTION_URL, AUTH_ISSUER, AUTH_JWKS_URL, AUTH_PUBLIC_URL, AUTH_REDIS_URL, AUTH_RESOURCE,
@@ -37,6 +38,9 @@ pub enum StartupError {
     /// The built-in development issuer could not start.
     #[error("cannot start the development issuer: {0}")]
     DevIssuer(#[source] std::io::Error),
+    /// `PETSTORE_METRICS=1`, but the Prometheus recorder cannot be installed.
+    #[error("cannot serve metrics (PETSTORE_METRICS): {0}")]
+    Metrics(String),
     /// The listen address cannot be bound.
     #[error("cannot listen on {addr} (PETSTORE_ADDR): {source}")]
     Listen {
@@ -101,6 +105,8 @@ pub struct Auth {
     /// What `POST /store/orders/{id}/payment` requires of the user's authentication
     /// (`AUTH_STEP_UP_ACR`, `AUTH_STEP_UP_MAX_AGE`).
     pub step_up: auth_core::StepUp,
+    /// The Prometheus recorder `GET /metrics` renders, with `PETSTORE_METRICS=1`.
+    pub metrics: Option<Metrics>,
 }
 
 impl Auth {
@@ -114,10 +120,13 @@ impl Auth {
     ///
     /// No key is fetched here: call [`spawn_warm_up`] once the server listens.
     pub async fn from_settings(settings: &Settings) -> Result<Auth, StartupError> {
+        // Before the validator is built: its series register with the recorder in force then.
+        let metrics = if settings.metrics { Some(Metrics::install()?) } else { None };
         if !settings.uses_dev_issuer() {
             let validator = build_validator(settings)?;
             let authenticator = authenticator(settings, &validator)?;
-            return Ok(Auth { validator, authenticator, dev: None, step_up: settings.step_up.clone() });
+            let step_up = settings.step_up.clone();
+            return Ok(Auth { validator, authenticator, dev: None, step_up, metrics });
         }
         let alg = dev_algorithm(settings)?;
         let issuer = DevIssuer::start(alg).await.map_err(StartupError::DevIssuer)?;
@@ -154,7 +163,7 @@ impl Auth {
             step_up_claims: (settings.audience.clone(), acr),
         };
         dev.step_up_token = dev.step_up_token();
-        Ok(Auth { validator, authenticator, dev: Some(dev), step_up: settings.step_up.clone() })
+        Ok(Auth { validator, authenticator, dev: Some(dev), step_up: settings.step_up.clone(), metrics })
     }
 }
 

@@ -2,7 +2,7 @@
 //! every one reads the same environment variables, trusts tokens the same way and answers with
 //! the same JSON:
 //!
-//! - [`Settings`]: `PETSTORE_ADDR`, `AUTH_ISSUER`, `AUTH_JWKS_URL`, `AUTH_AUDIENCE`,
+//! - [`Settings`]: `PETSTORE_ADDR`, `PETSTORE_METRICS`, `AUTH_ISSUER`, `AUTH_JWKS_URL`, `AUTH_AUDIENCE`,
 //!   `AUTH_ALGORITHMS`, `AUTH_PROFILE`, `AUTH_TOKEN_CACHE`, `AUTH_DPOP`, `AUTH_DPOP_NONCE`,
 //!   `AUTH_DPOP_NONCE_KEY`, `AUTH_PUBLIC_URL`, `AUTH_RESOURCE`, `AUTH_INTROSPECTION_*`, `AUTH_REDIS_URL`,
 //!   `AUTH_REVOCATION_MAX_STALE`, `AUTH_REVOCATION_FAIL`, `AUTH_REVOCATION_RETENTION`,
@@ -16,6 +16,7 @@
 //! - [`revocation`]: the `/admin/revocations` body and answers, shared by the HTTP binaries;
 //! - [`banner`]: what to paste into a shell to try the service, and [`dpop_client`], the
 //!   DPoP client the banner's `dpop-request` command runs;
+//! - [`metrics`]: the Prometheus recorder behind `GET /metrics` (`PETSTORE_METRICS=1`);
 //! - [`PetStore`] and the [`api`] shapes.
 //!
 //! ```no_run
@@ -34,6 +35,7 @@ pub mod api;
 mod auth;
 pub mod banner;
 pub mod dpop_client;
+pub mod metrics;
 mod protection;
 pub mod revocation;
 mod settings;
@@ -51,8 +53,8 @@ pub use settings::{
     AUTH_PROFILE, AUTH_PUBLIC_URL, AUTH_REDIS_URL, AUTH_REQUIRED_CLAIMS, AUTH_RESOURCE, AUTH_REVOCATION_FAIL,
     AUTH_REVOCATION_MAX_STALE, AUTH_REVOCATION_RETENTION, AUTH_SCOPE_CLAIMS, AUTH_STEP_UP_ACR,
     AUTH_STEP_UP_MAX_AGE, AUTH_TOKEN_CACHE, DEFAULT_ADDR, DEFAULT_AUDIENCE, DEFAULT_STEP_UP_ACR,
-    DEFAULT_STEP_UP_MAX_AGE, Introspection, PETSTORE_ADDR, RedisUrl, Settings, Tuning, VARIABLES,
-    default_step_up, refuse_non_utf8,
+    DEFAULT_STEP_UP_MAX_AGE, Introspection, PETSTORE_ADDR, PETSTORE_METRICS, RedisUrl, Settings, Tuning,
+    VARIABLES, default_step_up, refuse_non_utf8,
 };
 pub use store::{NewPet, Pet, PetStatus, PetStore, parse_id};
 

@@ -4,6 +4,7 @@
 use auth_core::{Authenticator, StepUp, Validator};
 
 use crate::auth::Auth;
+use crate::metrics::Metrics;
 use crate::settings::default_step_up;
 
 /// The Petstore's protection: every route's authenticator, and the step-up requirement of the
@@ -18,11 +19,13 @@ pub struct Protection {
     pub authenticator: Authenticator,
     /// What the payment route requires beyond the scope `pets:write`.
     pub step_up: StepUp,
+    /// What `GET /metrics` renders; `None` (the route answers 404) unless `PETSTORE_METRICS=1`.
+    pub metrics: Option<Metrics>,
 }
 
 impl From<Authenticator> for Protection {
     fn from(authenticator: Authenticator) -> Self {
-        Protection { authenticator, step_up: default_step_up() }
+        Protection { authenticator, step_up: default_step_up(), metrics: None }
     }
 }
 
@@ -34,6 +37,10 @@ impl From<Validator> for Protection {
 
 impl From<&Auth> for Protection {
     fn from(auth: &Auth) -> Self {
-        Protection { authenticator: auth.authenticator.clone(), step_up: auth.step_up.clone() }
+        Protection {
+            authenticator: auth.authenticator.clone(),
+            step_up: auth.step_up.clone(),
+            metrics: auth.metrics.clone(),
+        }
     }
 }

@@ -22,6 +22,9 @@ pub use tuning::{
 
 /// `PETSTORE_ADDR`: where the API listens. Default `127.0.0.1:8080`.
 pub const PETSTORE_ADDR: &str = "PETSTORE_ADDR";
+/// `PETSTORE_METRICS`: `1` to serve `GET /metrics` (Prometheus text) on the HTTP Petstores; `0`
+/// (default) not.
+pub const PETSTORE_METRICS: &str = "PETSTORE_METRICS";
 /// `AUTH_ISSUER`: the trusted issuer URL; keys are found by discovery unless `AUTH_JWKS_URL` is set.
 pub const AUTH_ISSUER: &str = "AUTH_ISSUER";
 /// `AUTH_JWKS_URL`: take keys from this JWKS. Without `AUTH_ISSUER`, any `iss` is accepted.
@@ -79,8 +82,9 @@ pub const AUTH_STEP_UP_ACR: &str = "AUTH_STEP_UP_ACR";
 pub const AUTH_STEP_UP_MAX_AGE: &str = "AUTH_STEP_UP_MAX_AGE";
 
 /// Every variable [`Settings::from_env`] reads, but those of the finer validator settings ([`Tuning`]).
-pub const VARIABLES: [&str; 22] = [
+pub const VARIABLES: [&str; 23] = [
     PETSTORE_ADDR,
+    PETSTORE_METRICS,
     AUTH_ISSUER,
     AUTH_JWKS_URL,
     AUTH_AUDIENCE,
@@ -131,6 +135,8 @@ pub const DEFAULT_AUDIENCE: &str = "petstore";
 pub struct Settings {
     /// Listen address (`PETSTORE_ADDR`).
     pub addr: SocketAddr,
+    /// `GET /metrics` served (`PETSTORE_METRICS=1`).
+    pub metrics: bool,
     /// Trusted issuer (`AUTH_ISSUER`).
     pub issuer: Option<String>,
     /// JWKS URL (`AUTH_JWKS_URL`).
@@ -200,6 +206,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics: false,
             issuer: None,
             jwks_url: None,
             audience: DEFAULT_AUDIENCE.to_owned(),
@@ -242,6 +249,13 @@ impl Settings {
                     format!("`{addr}` is not a socket address like {DEFAULT_ADDR}: {e}"),
                 )
             })?;
+        }
+        if let Some(flag) = get(PETSTORE_METRICS) {
+            settings.metrics = match flag.as_str() {
+                "1" => true,
+                "0" => false,
+                other => return Err(ConfigError::new(PETSTORE_METRICS, format!("`{other}` is not 0 or 1"))),
+            };
         }
         settings.issuer = get(AUTH_ISSUER);
         settings.jwks_url = get(AUTH_JWKS_URL);

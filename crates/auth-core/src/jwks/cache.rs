@@ -21,6 +21,7 @@ use crate::jwks::JwksOptions;
 use crate::jwks::discovery::{ProviderMetadata, discover};
 use crate::jwks::fetch::{FetchError, Fetched, Fetcher};
 use crate::keys::{JwksDocumentError, KeyOrigin, KeySet, VerifyingKey};
+use crate::metrics::{Level, names};
 use crate::stats::Stats;
 
 /// Where the key set lives.
@@ -95,6 +96,9 @@ pub(crate) struct JwksCache {
     control: Mutex<Control>,
     seq: AtomicU64,
     stats: Arc<Stats>,
+    /// `auth_jwks_last_refresh_timestamp_seconds` and `auth_jwks_age_seconds` of this key set.
+    refreshed_at: Level,
+    age: Level,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -110,6 +114,9 @@ impl JwksCache {
         allowed: AlgorithmSet,
         stats: Arc<Stats>,
     ) -> Self {
+        let label = || Some(("jwks", JwksCache::label_of(&location).to_owned()));
+        let (refreshed_at, age) =
+            (Level::new(names::JWKS_LAST_REFRESH, label()), Level::new(names::JWKS_AGE, label()));
         JwksCache {
             location,
             discovered: ArcSwapOption::empty(),
@@ -123,11 +130,18 @@ impl JwksCache {
             control: Mutex::new(Control::default()),
             seq: AtomicU64::new(0),
             stats,
+            refreshed_at,
+            age,
         }
     }
 
     fn label(&self) -> &str {
-        match &self.location {
+        JwksCache::label_of(&self.location)
+    }
+
+    /// The key set's name in logs and metrics: what the operator configured.
+    fn label_of(location: &JwksLocation) -> &str {
+        match location {
             JwksLocation::Url(u) => u.as_str(),
             JwksLocation::Discovery { issuer, .. } => issuer,
         }
@@ -136,8 +150,13 @@ impl JwksCache {
     /// Whether keys are loaded (fresh or within the staleness budget). A fetched JWKS with no
     /// usable key counts: the provider has answered, and tokens get a definitive 401 (logged as an
     /// error at install) rather than a 503 a readiness probe could not cure.
+    /// Sets the key set's age gauge on the way.
     pub(crate) fn is_ready(&self) -> bool {
-        self.state.load().as_ref().is_some_and(|s| s.within_budget(Instant::now(), self.options.max_stale))
+        let now = Instant::now();
+        let state = self.state.load();
+        let Some(snap) = state.as_ref() else { return false };
+        self.age.set(now.saturating_duration_since(snap.fetched_at).as_secs_f64());
+        snap.within_budget(now, self.options.max_stale)
     }
 
     /// The key set to verify a token naming `kid` with. Waits for I/O only when no usable keys are
@@ -376,6 +395,8 @@ impl JwksCache {
                     c.failures = 0;
                     c.retry_at = None;
                 }
+                self.refreshed_at.set_to_now();
+                self.age.set(0.0);
                 tracing::debug!(
                     jwks = self.label(),
                     keys = fresh.keys.len(),
@@ -476,7 +497,10 @@ impl JwksCache {
         let JwksLocation::Discovery { issuer, issuer_url } = &self.location else {
             return Err(FetchError::Invalid("no issuer metadata to resolve".into()));
         };
-        let resolved = discover(&self.fetcher, issuer, issuer_url, self.options.allow_insecure_http).await?;
+        Stats::inc(&self.stats.discovery_fetches);
+        let resolved = discover(&self.fetcher, issuer, issuer_url, self.options.allow_insecure_http)
+            .await
+            .inspect_err(|_| Stats::inc(&self.stats.discovery_fetch_failures))?;
         let fresh_until = Instant::now() + self.options.ttl(resolved.max_age);
         let url = resolved.jwks_uri.clone();
         self.discovered.store(Some(Arc::new(Discovered {
