@@ -19,6 +19,8 @@
 //! - Extractors: [`Claims<T>`](struct@Claims) (your own serde type), [`OptionalClaims<T>`](OptionalClaims)
 //!   (`None` for anonymous requests, still a rejection for anything else), [`Verified`] and
 //!   [`OptionalVerified`] (the registered and raw claims).
+//! - With the `utoipa` feature: [`openapi`], the OpenAPI security schemes and each operation's
+//!   requirement generated from this middleware and the attributes (`docs/openapi.md`).
 //!
 //! # Mounting
 //!
@@ -75,6 +77,9 @@ mod derived;
 mod extract;
 pub mod metadata;
 mod middleware;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod request;
 mod requirement;
 mod response;

@@ -17,6 +17,9 @@ mod issuer;
 mod jwks;
 mod keys;
 pub mod metadata;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod pipeline;
 pub mod request;
 pub mod requirements;

@@ -17,6 +17,8 @@
 //! - With the `axum` feature (on by default): the extractors [`Claims<T>`](struct@Claims) (your own
 //!   serde type), `Option<Claims<T>>`, [`Verified`], [`Scoped<M>`](Scoped) and
 //!   [`SteppedUp<M>`](SteppedUp).
+//! - With the `utoipa` feature: [`openapi`], the OpenAPI security schemes and each operation's
+//!   requirement generated from these layers and attributes (`docs/openapi.md`).
 //! - With the `macros` feature (on by default): [`#[requires_scopes]`](requires_scopes) and
 //!   [`#[requires_any_scope]`](requires_any_scope) on axum handlers and (with the `tonic`
 //!   feature) tonic service methods, [`#[derive(Claims)]`](derive@Claims) for typed claims as a
@@ -92,6 +94,9 @@ mod future;
 mod grpc;
 mod layer;
 pub mod metadata;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 pub mod outbound;
 mod request;
 mod requirement;

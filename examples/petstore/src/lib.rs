@@ -16,6 +16,7 @@
 //! - [`revocation`]: the `/admin/revocations` body and answers, shared by the HTTP binaries;
 //! - [`banner`]: what to paste into a shell to try the service, and [`dpop_client`], the
 //!   DPoP client the banner's `dpop-request` command runs;
+//! - [`openapi`]: the OpenAPI document's paths, described once for every HTTP binary;
 //! - [`PetStore`] and the [`api`] shapes.
 //!
 //! ```no_run
@@ -34,6 +35,7 @@ pub mod api;
 mod auth;
 pub mod banner;
 pub mod dpop_client;
+pub mod openapi;
 mod protection;
 pub mod revocation;
 mod settings;

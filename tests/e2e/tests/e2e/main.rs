@@ -12,5 +12,6 @@ mod interop_dpop;
 mod introspection;
 mod mcp;
 mod metadata;
+mod openapi;
 mod revocation;
 mod step_up;
