@@ -67,9 +67,9 @@
 //! # Ok(()) }
 //! ```
 
-pub use auth_core::openapi::{Access, OpenApiError, OpenApiSecurity, security_schemes};
+pub use auth_core::openapi::{Access, OpenApiError, OpenApiSecurity, STEP_UP, security_schemes};
 
-use crate::{AuthLayer, RequireScopesLayer};
+use crate::{AuthLayer, RequireScopesLayer, RequireStepUpLayer};
 
 impl From<&AuthLayer> for Access {
     /// A token required, or optional for an [`AuthLayer::optional`] middleware.
@@ -81,6 +81,13 @@ impl From<&AuthLayer> for Access {
 impl From<&RequireScopesLayer> for Access {
     /// The middleware's scope requirement.
     fn from(layer: &RequireScopesLayer) -> Self {
+        Access::from(layer.requirement())
+    }
+}
+
+impl From<&RequireStepUpLayer> for Access {
+    /// The layer's step-up requirement (stated in the operation's `x-step-up` extension).
+    fn from(layer: &RequireStepUpLayer) -> Self {
         Access::from(layer.requirement())
     }
 }

@@ -18,6 +18,10 @@
 //! | optional token | `[{}, {"openid": []}]` |
 //! | public | none (`[]` when the document has a top-level requirement) |
 //!
+//! A step-up requirement (RFC 9470: a `RequireStepUpLayer`, a `StepUp`), which OpenAPI cannot
+//! express, is stated in the operation's [`x-step-up`](STEP_UP) extension:
+//! `[{"acr_values": ["mfa"], "max_age": 300}]`.
+//!
 //! One object per trusted issuer's scheme when there are several ([`security_schemes`]). A
 //! requirement written by hand on an operation is replaced: the generated one is what runs.
 //! Guarded operations also get the refusals they can answer, where the document has none for
@@ -71,6 +75,10 @@ use crate::requirements::registry::handler_requirements;
 
 mod access;
 mod scheme;
+
+/// The operation extension stating a step-up requirement (RFC 9470), which OpenAPI has no word
+/// for: `[{"acr_values": ["mfa"], "max_age": 300}]` (see [`Access::step_up_extension`]).
+pub const STEP_UP: &str = "x-step-up";
 
 pub use access::Access;
 pub use scheme::security_schemes;
@@ -218,6 +226,12 @@ impl OpenApiSecurity {
             for (operation, access) in operations_mut(item).zip(&mut planned) {
                 operation.security = access.security_requirements(&names).or_else(|| global.then(Vec::new));
                 add_refusals(operation, &access);
+                if let Some(step_up) = access.step_up_extension() {
+                    operation
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .insert(STEP_UP.to_owned(), step_up);
+                }
             }
         }
         let components = openapi.components.get_or_insert_with(Default::default);
@@ -272,6 +286,9 @@ fn add_refusals(operation: &mut Operation, access: &Access) {
     responses.entry("401".to_owned()).or_insert_with(|| {
         let text = if access.admits_anonymous() {
             "The token sent is invalid or expired (RFC 6750 `invalid_token`; requests without one are anonymous)."
+        } else if !access.step_ups().is_empty() {
+            "No token, an invalid or expired one (RFC 6750), or a sign-in not strong or recent enough \
+             (RFC 9470 `insufficient_user_authentication`, with `acr_values` / `max_age`; see `x-step-up`)."
         } else {
             "No token, or an invalid or expired one (RFC 6750: `WWW-Authenticate: Bearer`)."
         };

@@ -176,3 +176,8 @@ pub mod __private {
     pub use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
     pub use http::request::Parts;
 }
+
+/// `docs/openapi.md`, its axum example compiled and run as a doctest so it stays true.
+#[cfg(all(doctest, feature = "utoipa", feature = "macros", feature = "axum"))]
+#[doc = include_str!("../../../docs/openapi.md")]
+pub struct OpenApiGuide;

@@ -67,9 +67,9 @@
 //! # let _ = router; Ok(()) }
 //! ```
 
-pub use auth_core::openapi::{Access, OpenApiError, OpenApiSecurity, security_schemes};
+pub use auth_core::openapi::{Access, OpenApiError, OpenApiSecurity, STEP_UP, security_schemes};
 
-use crate::{AuthLayer, FormAuthLayer, RequireScopesLayer};
+use crate::{AuthLayer, FormAuthLayer, RequireScopesLayer, RequireStepUpLayer};
 
 impl From<&AuthLayer> for Access {
     /// A token required, or optional for an [`AuthLayer::optional`] layer.
@@ -88,6 +88,13 @@ impl From<&FormAuthLayer> for Access {
 impl From<&RequireScopesLayer> for Access {
     /// The layer's scope requirement.
     fn from(layer: &RequireScopesLayer) -> Self {
+        Access::from(layer.requirement())
+    }
+}
+
+impl From<&RequireStepUpLayer> for Access {
+    /// The layer's step-up requirement (stated in the operation's `x-step-up` extension).
+    fn from(layer: &RequireStepUpLayer) -> Self {
         Access::from(layer.requirement())
     }
 }

@@ -70,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Protection>, stor
         .optional()
         .inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
     let write = RequireScopesLayer::all(["pets:write"]);
+    let step_up = RequireStepUpLayer::new(step_up);
 
     // The OpenAPI security, from the values mounted below and the handlers' attributes.
     let security = OpenApiSecurity::new(&validator)
@@ -77,6 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Protection>, stor
         .operations(PROTECTED, &protected)
         .operation("create_pet", &write)
         .operation("pay_order", &write)
+        .operation("pay_order", &step_up)
         .operation("inventory", &optional);
     let openapi = petstore::openapi::json(&security)
         .inspect_err(|e| tracing::error!(error = %e, "the OpenAPI document disagrees with the routes"))
@@ -109,7 +111,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Protection>, stor
             web::resource("/store/orders/{id}/payment")
                 // Registered last, runs first: scopes, then step-up (a token lacking
                 // `pets:write` is 403 whatever its `acr`).
-                .route(web::post().to(pay_order).wrap(RequireStepUpLayer::new(step_up)).wrap(write))
+                .route(web::post().to(pay_order).wrap(step_up).wrap(write))
                 .wrap(protected.clone()),
         )
         .service(web::resource("/me").route(web::get().to(me)).wrap(protected))

@@ -79,6 +79,7 @@ pub fn app_with_store(auth: impl Into<Protection>, store: Arc<PetStore>) -> Rout
         .optional()
         .inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
     let write = RequireScopesLayer::all(["pets:write"]);
+    let step_up = RequireStepUpLayer::new(step_up);
 
     // The OpenAPI security, from the values mounted below and the handlers' attributes.
     let security = OpenApiSecurity::new(authenticator.validator())
@@ -86,6 +87,7 @@ pub fn app_with_store(auth: impl Into<Protection>, store: Arc<PetStore>) -> Rout
         .operations(PROTECTED, &required)
         .operation("create_pet", &write)
         .operation("pay_order", &write)
+        .operation("pay_order", &step_up)
         .operation("inventory", &optional);
     let openapi = petstore::openapi::json(&security)
         .inspect_err(|e| tracing::error!(error = %e, "the OpenAPI document disagrees with the routes"))
@@ -105,7 +107,7 @@ pub fn app_with_store(auth: impl Into<Protection>, store: Arc<PetStore>) -> Rout
         // `pets:write` is 403 whatever its `acr`.
         .route(
             "/store/orders/{id}/payment",
-            axum::routing::post(pay_order).route_layer(RequireStepUpLayer::new(step_up)).route_layer(write),
+            axum::routing::post(pay_order).route_layer(step_up).route_layer(write),
         )
         .route(
             "/admin/revocations",

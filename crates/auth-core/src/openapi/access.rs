@@ -7,7 +7,7 @@
 
 use utoipa::openapi::security::SecurityRequirement;
 
-use crate::{Authenticator, ScopeRequirement};
+use crate::{Authenticator, ScopeRequirement, StepUp};
 
 /// Whether a route admits anonymous requests. Ordered: the stricter of two layers wins.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -18,13 +18,13 @@ enum Authentication {
     Required,
 }
 
-/// What a route enforces: whether a token is needed, and the scope requirements its token must
+/// What a route enforces: whether a token is needed, the scope requirements its token must
 /// meet (every one of them: a route behind a scope layer whose handler has a scope attribute
-/// enforces both).
+/// enforces both), and the step-up requirements (RFC 9470) of the user's sign-in.
 ///
 /// Build it from the value that enforces it: an `Authenticator` or an adapter's `AuthLayer`
-/// (required or optional), a [`ScopeRequirement`] or an adapter's `RequireScopesLayer`; combine
-/// with [`and`](Access::and).
+/// (required or optional), a [`ScopeRequirement`] or an adapter's `RequireScopesLayer`, a
+/// [`StepUp`] or an adapter's `RequireStepUpLayer`; combine with [`and`](Access::and).
 ///
 /// ```
 /// use auth_core::ScopeRequirement;
@@ -40,6 +40,7 @@ enum Authentication {
 pub struct Access {
     authentication: Authentication,
     scopes: Vec<ScopeRequirement>,
+    step_up: Vec<StepUp>,
 }
 
 impl Access {
@@ -51,17 +52,24 @@ impl Access {
     /// A token is looked at when sent (and refused when bad), anonymous requests pass:
     /// `[{}, {scheme: []}]`.
     pub fn optional() -> Self {
-        Access { authentication: Authentication::Optional, scopes: Vec::new() }
+        Access { authentication: Authentication::Optional, ..Access::default() }
     }
 
     /// Any valid token: `{scheme: []}`.
     pub fn authenticated() -> Self {
-        Access { authentication: Authentication::Required, scopes: Vec::new() }
+        Access { authentication: Authentication::Required, ..Access::default() }
     }
 
     /// A valid token meeting `requirement`.
     pub fn scopes_of(requirement: ScopeRequirement) -> Self {
-        Access { authentication: Authentication::Required, scopes: vec![requirement] }
+        Access { authentication: Authentication::Required, scopes: vec![requirement], step_up: Vec::new() }
+    }
+
+    /// A valid token from a sign-in meeting `requirement` (RFC 9470). OpenAPI has no word for it:
+    /// the operation states it in its `x-step-up` extension.
+    pub fn step_up(requirement: StepUp) -> Self {
+        let step_up = if requirement.is_empty() { Vec::new() } else { vec![requirement] };
+        Access { authentication: Authentication::Required, scopes: Vec::new(), step_up }
     }
 
     /// Both enforced: the stricter authentication, and every scope requirement of each.
@@ -74,22 +82,52 @@ impl Access {
                 self.scopes.push(requirement);
             }
         }
+        for requirement in other.step_up {
+            if !self.step_up.contains(&requirement) {
+                self.step_up.push(requirement);
+            }
+        }
         self
     }
 
     /// Whether a request without a token gets through.
     pub fn admits_anonymous(&self) -> bool {
-        self.authentication != Authentication::Required && self.scopes.is_empty()
+        self.authentication != Authentication::Required && self.scopes.is_empty() && self.step_up.is_empty()
     }
 
     /// Whether no token is ever looked at.
     pub fn is_public(&self) -> bool {
-        self.authentication == Authentication::Public && self.scopes.is_empty()
+        self.authentication == Authentication::Public && self.admits_anonymous()
     }
 
     /// The scope requirements, each enforced.
     pub fn scopes(&self) -> &[ScopeRequirement] {
         &self.scopes
+    }
+
+    /// The step-up requirements, each enforced.
+    pub fn step_ups(&self) -> &[StepUp] {
+        &self.step_up
+    }
+
+    /// The `x-step-up` extension's value: one object per requirement, with `acr_values` (the
+    /// accepted `acr`, any one) and `max_age` (seconds since the sign-in) when required. `None`
+    /// without step-up.
+    pub fn step_up_extension(&self) -> Option<serde_json::Value> {
+        if self.step_up.is_empty() {
+            return None;
+        }
+        let each = self.step_up.iter().map(|s| {
+            let mut object = serde_json::Map::new();
+            if let Some(acr) = s.acr_accepted() {
+                object.insert("acr_values".into(), acr.into());
+            }
+            if let Some(max_age) = s.max_age_secs() {
+                object.insert("max_age".into(), max_age.into());
+            }
+            serde_json::Value::Object(object)
+        });
+        Some(serde_json::Value::Array(each.collect()))
     }
 
     /// The OpenAPI security requirements, alternatives in order, for tokens of any of `schemes`
@@ -170,6 +208,18 @@ impl From<&ScopeRequirement> for Access {
     }
 }
 
+impl From<StepUp> for Access {
+    fn from(requirement: StepUp) -> Self {
+        Access::step_up(requirement)
+    }
+}
+
+impl From<&StepUp> for Access {
+    fn from(requirement: &StepUp) -> Self {
+        Access::step_up(requirement.clone())
+    }
+}
+
 impl From<&Authenticator> for Access {
     /// A token required, or optional when the authenticator is.
     fn from(authenticator: &Authenticator) -> Self {
@@ -223,6 +273,22 @@ mod tests {
         assert_eq!(twice.scopes().len(), 1);
         assert_eq!(Access::optional().and(Access::authenticated()), Access::authenticated());
         assert_eq!(Access::public().and(Access::optional()), Access::optional());
+    }
+
+    #[test]
+    fn step_up_needs_a_token_and_is_stated_apart() {
+        let pay = StepUp::acr(["mfa", "hwk"]).max_age(std::time::Duration::from_secs(300));
+        let access = Access::optional().and(&pay).and(ScopeRequirement::all(["pets:write"]));
+        assert!(!access.admits_anonymous());
+        assert_eq!(doc(&access, &["openid"]), json!([{"openid": ["pets:write"]}]));
+        assert_eq!(access.step_up_extension(), Some(json!([{"acr_values": ["mfa", "hwk"], "max_age": 300}])));
+        assert_eq!(
+            doc(&Access::step_up(StepUp::recent(std::time::Duration::from_secs(9))), &["o"]),
+            json!([{"o": []}])
+        );
+        // An empty requirement asks nothing of the sign-in.
+        assert_eq!(Access::step_up(StepUp::default()).step_up_extension(), None);
+        assert_eq!(Access::scopes_of(ScopeRequirement::all(["a"])).step_up_extension(), None);
     }
 
     #[test]
