@@ -165,10 +165,29 @@ impl OpenApiSecurity {
     /// or [`ScopeRequirement`](crate::ScopeRequirement). Declaring twice adds (both enforced).
     #[must_use]
     pub fn operation(mut self, operation_id: impl Into<String>, access: impl Into<Access>) -> Self {
+        self.declare(operation_id, access);
+        self
+    }
+
+    /// [`operation`](Self::operation), in place.
+    pub fn declare(&mut self, operation_id: impl Into<String>, access: impl Into<Access>) {
         let access = access.into();
         let entry = self.declared.entry(operation_id.into()).or_default();
         *entry = std::mem::take(entry).and(access);
-        self
+    }
+
+    /// Declares `access` for every operation `described` has (with an `operationId`): for the
+    /// routes of a router that describes itself (utoipa-axum's `OpenApiRouter`), guarded by one
+    /// layer. tower-auth's `OpenApiRouterExt::route_layer_secured` calls it.
+    pub fn declare_described(&mut self, described: &OpenApi, access: impl Into<Access>) {
+        let access = access.into();
+        for item in described.paths.paths.values() {
+            for (_, operation) in operations(item) {
+                if let Some(id) = &operation.operation_id {
+                    self.declare(id.clone(), access.clone());
+                }
+            }
+        }
     }
 
     /// [`operation`](Self::operation) for each of `operation_ids`, with the same access.
@@ -389,6 +408,19 @@ mod tests {
             json["components"]["securitySchemes"]["openid"]["openIdConnectUrl"],
             "https://idp.example.com/.well-known/openid-configuration"
         );
+    }
+
+    #[test]
+    fn a_described_router_is_declared_whole() {
+        let validator = validator();
+        let authenticator = Authenticator::new(validator.clone());
+        let mut security = OpenApiSecurity::new(&validator).handlers_in("openapi_test");
+        let guarded = OpenApiBuilder::new()
+            .paths(PathsBuilder::new().path("/me", PathItem::new(HttpMethod::Get, op(Some("t_me")))))
+            .build();
+        security.declare_described(&guarded, &authenticator);
+        assert_eq!(security.access("t_me").unwrap(), Access::authenticated());
+        assert_eq!(security.access("t_health").unwrap(), Access::public());
     }
 
     #[test]

@@ -18,7 +18,9 @@
 //!   serde type), `Option<Claims<T>>`, [`Verified`], [`Scoped<M>`](Scoped) and
 //!   [`SteppedUp<M>`](SteppedUp).
 //! - With the `utoipa` feature: [`openapi`], the OpenAPI security schemes and each operation's
-//!   requirement generated from these layers and attributes (`docs/openapi.md`).
+//!   requirement generated from these layers and attributes (`docs/openapi.md`); with
+//!   `utoipa-axum`, `OpenApiRouterExt::route_layer_secured` mounts a layer and documents the
+//!   routes it guards in one call.
 //! - With the `macros` feature (on by default): [`#[requires_scopes]`](requires_scopes) and
 //!   [`#[requires_any_scope]`](requires_any_scope) on axum handlers and (with the `tonic`
 //!   feature) tonic service methods, [`#[derive(Claims)]`](derive@Claims) for typed claims as a
@@ -178,6 +180,6 @@ pub mod __private {
 }
 
 /// `docs/openapi.md`, its axum example compiled and run as a doctest so it stays true.
-#[cfg(all(doctest, feature = "utoipa", feature = "macros", feature = "axum"))]
+#[cfg(all(doctest, feature = "utoipa-axum", feature = "macros"))]
 #[doc = include_str!("../../../docs/openapi.md")]
 pub struct OpenApiGuide;

@@ -5,7 +5,9 @@
 //! module adds [`Access`] from this crate's layers. The guide is `docs/openapi.md`.
 //!
 //! With `utoipa-axum`, the document comes from the same router that serves the routes, and the
-//! layer values that guard routes are the values that describe them:
+//! layer values that guard routes are the values that describe them (with the `utoipa-axum`
+//! feature, [`OpenApiRouterExt::route_layer_secured`] mounts a layer and declares the routes it
+//! guards in one call):
 //!
 //! ```
 //! use auth_core::{Algorithm, IssuerConfig, StaticKey, Validator};
@@ -68,6 +70,13 @@
 //! ```
 
 pub use auth_core::openapi::{Access, OpenApiError, OpenApiSecurity, STEP_UP, security_schemes};
+
+#[cfg(feature = "utoipa-axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa-axum")))]
+pub use router::OpenApiRouterExt;
+
+#[cfg(feature = "utoipa-axum")]
+mod router;
 
 use crate::{AuthLayer, FormAuthLayer, RequireScopesLayer, RequireStepUpLayer};
 
