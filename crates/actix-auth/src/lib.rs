@@ -142,7 +142,7 @@ pub mod __private {
     pub use actix_web::dev::Payload;
     pub use actix_web::{FromRequest, HttpRequest};
     pub use auth_core::__private::{
-        DeriveClaims, ScopeRegistration, inventory, validate_scopes, validate_step_up,
+        DeriveClaims, ScopeRegistration, StepUpRegistration, inventory, validate_scopes, validate_step_up,
     };
     pub use std::future::{Ready, ready};
 }

@@ -1,6 +1,7 @@
 //! OpenAPI security generated from the code that enforces it (feature `utoipa`): the security
 //! schemes from the validator's trusted issuers, and each operation's security requirement from
-//! the `#[requires_scopes]` / `#[requires_any_scope]` attribute on its handler and from the
+//! the `#[requires_scopes]` / `#[requires_any_scope]` / `#[requires_step_up]` attributes on its
+//! handler and from the
 //! layers in front of it, so the document cannot say something other than what runs.
 //!
 //! [`OpenApiSecurity`] fills a [`utoipa::openapi::OpenApi`] (written with `#[utoipa::path]`,
@@ -71,7 +72,7 @@ use utoipa::openapi::security::SecurityScheme;
 use utoipa::openapi::{OpenApi, Response};
 
 use crate::Validator;
-use crate::requirements::registry::handler_requirements;
+use crate::requirements::registry::{handler_requirements, handler_step_ups};
 
 mod access;
 mod scheme;
@@ -207,8 +208,11 @@ impl OpenApiSecurity {
     /// What the operation `operation_id` enforces: its handler's scope attributes and what was
     /// declared for it.
     pub fn access(&self, operation_id: &str) -> Result<Access, OpenApiError> {
-        let found = handler_requirements(&self.module, operation_id);
-        let mut modules: Vec<&str> = found.iter().map(|(m, _)| *m).collect();
+        let scopes = handler_requirements(&self.module, operation_id);
+        let step_ups = handler_step_ups(&self.module, operation_id);
+        let mut modules: Vec<&str> =
+            scopes.iter().map(|(m, _)| *m).chain(step_ups.iter().map(|(m, _)| *m)).collect();
+        modules.sort_unstable();
         modules.dedup();
         if modules.len() > 1 {
             return Err(OpenApiError::AmbiguousHandler {
@@ -217,7 +221,8 @@ impl OpenApiSecurity {
             });
         }
         let declared = self.declared.get(operation_id).cloned().unwrap_or_default();
-        Ok(found.into_iter().fold(declared, |access, (_, requirement)| access.and(requirement)))
+        let access = scopes.into_iter().fold(declared, |access, (_, requirement)| access.and(requirement));
+        Ok(step_ups.into_iter().fold(access, |access, (_, requirement)| access.and(requirement)))
     }
 
     /// Writes the schemes into `openapi`'s components and every operation's `security`, or

@@ -173,7 +173,9 @@ pub mod __private {
     pub use crate::grpc::{grpc_require, grpc_require_step_up};
     #[cfg(feature = "axum")]
     pub use auth_core::__private::DeriveClaims;
-    pub use auth_core::__private::{ScopeRegistration, inventory, validate_scopes, validate_step_up};
+    pub use auth_core::__private::{
+        ScopeRegistration, StepUpRegistration, inventory, validate_scopes, validate_step_up,
+    };
     #[cfg(feature = "axum")]
     pub use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
     pub use http::request::Parts;

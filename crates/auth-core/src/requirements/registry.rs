@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Mutex, PoisonError};
 
-use crate::ScopeRequirement;
+use crate::{ScopeRequirement, StepUp};
 
 /// One scope list stated by an attribute on a handler; the macros submit these. Not a public
 /// API: reach it through `__private`.
@@ -51,6 +51,39 @@ impl ScopeRegistration {
 }
 
 inventory::collect!(ScopeRegistration);
+
+/// The step-up requirement stated by `#[requires_step_up]` on a handler; the macro submits
+/// these. Not a public API: reach it through `__private`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct StepUpRegistration {
+    acr: &'static [&'static str],
+    max_age: Option<u64>,
+    /// `(module_path!(), fn name)` of the guarded handler.
+    handler: (&'static str, &'static str),
+}
+
+impl StepUpRegistration {
+    /// The registration of the attribute on the handler `name` in `module` (`module_path!()`).
+    pub const fn handler(
+        acr: &'static [&'static str],
+        max_age: Option<u64>,
+        module: &'static str,
+        name: &'static str,
+    ) -> Self {
+        StepUpRegistration { acr, max_age, handler: (module, name) }
+    }
+
+    fn requirement(&self) -> StepUp {
+        let r = StepUp::acr(self.acr.iter().copied());
+        match self.max_age {
+            Some(secs) => r.max_age(std::time::Duration::from_secs(secs)),
+            None => r,
+        }
+    }
+}
+
+inventory::collect!(StepUpRegistration);
 
 /// Scopes registered while the program runs (layers are built at startup).
 static RUNTIME: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
@@ -115,6 +148,22 @@ pub fn handler_requirements(module: &str, name: &str) -> Vec<(&'static str, Scop
         .collect()
 }
 
+/// The step-up requirements `#[requires_step_up]` states on handlers named `name` in `module` or
+/// its submodules, as [`handler_requirements`] finds scope requirements.
+///
+/// ```
+/// use auth_core::requirements::registry::handler_step_ups;
+///
+/// assert!(handler_step_ups("", "pay_order").is_empty());
+/// ```
+pub fn handler_step_ups(module: &str, name: &str) -> Vec<(&'static str, StepUp)> {
+    inventory::iter::<StepUpRegistration>
+        .into_iter()
+        .filter(|r| r.handler.1 == name && within(r.handler.0, module))
+        .map(|r| (r.handler.0, r.requirement()))
+        .collect()
+}
+
 /// Whether `module` is `prefix` or one of its submodules.
 fn within(module: &str, prefix: &str) -> bool {
     prefix.is_empty()
@@ -128,6 +177,16 @@ mod tests {
     inventory::submit! { ScopeRegistration::new(&["registry:linked"]) }
     inventory::submit! { ScopeRegistration::handler(&["registry:h"], true, "app::pets", "registry_handler") }
     inventory::submit! { ScopeRegistration::handler(&["registry:v2"], false, "app_v2", "registry_handler") }
+
+    inventory::submit! { StepUpRegistration::handler(&["mfa"], Some(60), "app::pay", "registry_pay") }
+
+    #[test]
+    fn step_ups_are_found_by_name_within_a_module() {
+        let found = handler_step_ups("app", "registry_pay");
+        let expected = StepUp::acr(["mfa"]).max_age(std::time::Duration::from_secs(60));
+        assert_eq!(found, [("app::pay", expected)]);
+        assert!(handler_step_ups("app_v2", "registry_pay").is_empty());
+    }
 
     #[test]
     fn handlers_are_found_by_name_within_a_module() {
