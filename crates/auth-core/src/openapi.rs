@@ -100,6 +100,10 @@ pub enum OpenApiError {
     /// of that `operationId`.
     #[error("no operation in the document has the operationId `{0}` given to OpenApiSecurity::operation")]
     UnknownOperation(String),
+    /// A guarded operation, but no security scheme to name (`with_schemes` given none): it
+    /// would read as public.
+    #[error("the operation `{0}` is guarded, but there is no security scheme to name")]
+    NoSchemes(String),
     /// Guarded handlers of this name live in several modules: narrow the search with
     /// [`OpenApiSecurity::handlers_in`].
     #[error(
@@ -152,7 +156,7 @@ impl OpenApiSecurity {
         }
     }
 
-    /// Reads the scope attributes of handlers in `module` and its submodules only (pass
+    /// Reads the attributes of handlers in `module` and its submodules only (pass
     /// `module_path!()` where the handlers are): for a program that links two APIs whose handlers
     /// share names.
     #[must_use]
@@ -205,7 +209,7 @@ impl OpenApiSecurity {
         self
     }
 
-    /// What the operation `operation_id` enforces: its handler's scope attributes and what was
+    /// What the operation `operation_id` enforces: its handler's attributes and what was
     /// declared for it.
     pub fn access(&self, operation_id: &str) -> Result<Access, OpenApiError> {
         let scopes = handler_requirements(&self.module, operation_id);
@@ -238,6 +242,9 @@ impl OpenApiSecurity {
                     return Err(OpenApiError::UnnamedOperation { method, path: path.clone() });
                 };
                 let access = self.access(id)?;
+                if names.is_empty() && !access.is_public() {
+                    return Err(OpenApiError::NoSchemes(id.to_owned()));
+                }
                 planned.push(access);
                 seen.push(id);
             }
@@ -455,6 +462,10 @@ mod tests {
             if operation == "t_list" && modules.contains("openapi_test::api") && modules.contains("openapi_test_other")),
             "{err}"
         );
+
+        let mut doc = unchanged.clone();
+        let err = OpenApiSecurity::with_schemes([]).handlers_in("openapi_test").apply(&mut doc).unwrap_err();
+        assert_eq!(err, OpenApiError::NoSchemes("t_any".into()));
 
         let mut doc = unchanged.clone();
         doc.paths.paths.insert("/anon".into(), PathItem::new(HttpMethod::Delete, op(None)));
