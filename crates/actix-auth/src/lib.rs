@@ -19,6 +19,8 @@
 //! - Extractors: [`Claims<T>`](struct@Claims) (your own serde type), [`OptionalClaims<T>`](OptionalClaims)
 //!   (`None` for anonymous requests, still a rejection for anything else), [`Verified`] and
 //!   [`OptionalVerified`] (the registered and raw claims).
+//! - With the `utoipa` feature: [`openapi`], the OpenAPI security schemes and each operation's
+//!   requirement generated from this middleware and the attributes (`docs/openapi.md`).
 //!
 //! # Mounting
 //!
@@ -119,6 +121,9 @@ mod derived;
 mod extract;
 pub mod metadata;
 mod middleware;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod request;
 mod requirement;
 mod response;
@@ -181,7 +186,7 @@ pub mod __private {
     pub use actix_web::dev::Payload;
     pub use actix_web::{FromRequest, HttpRequest};
     pub use auth_core::__private::{
-        DeriveClaims, ScopeRegistration, inventory, validate_scopes, validate_step_up,
+        DeriveClaims, ScopeRegistration, StepUpRegistration, inventory, validate_scopes, validate_step_up,
     };
     pub use std::future::{Ready, ready};
 }

@@ -18,6 +18,9 @@ mod jwks;
 mod keys;
 pub mod metadata;
 pub mod metrics;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod pipeline;
 pub mod request;
 pub mod requirements;
@@ -67,7 +70,7 @@ pub use verify::introspection::{
 /// What the adapters' macros generate calls to. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::requirements::registry::ScopeRegistration;
+    pub use crate::requirements::registry::{ScopeRegistration, StepUpRegistration};
     pub use crate::requirements::step_up::validate_step_up;
     pub use crate::requirements::{DeriveClaims, derive_claims, validate_scopes};
     pub use inventory;

@@ -13,6 +13,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{
     FnArg, GenericArgument, ItemFn, Pat, Path, PathArguments, ReturnType, Type, TypeParamBound, parse_quote,
@@ -85,6 +86,8 @@ fn generate(
     let scopes: Vec<TokenStream> = args.scopes.iter().map(Scope::expr).collect();
     let any_of = args.any_of;
     let receiver = func.sig.receiver().is_some();
+    // The handler's name as utoipa's default `operation_id`: what an OpenAPI document finds it by.
+    let name = func.sig.ident.unraw().to_string();
 
     match (framework, receiver) {
         (Framework::Tower, true) => {
@@ -105,7 +108,9 @@ fn generate(
                 const __AUTH_SCOPES: &[&str] = &[#(#scopes),*];
                 const _: () = #krate::__private::validate_scopes(__AUTH_SCOPES);
                 #krate::__private::inventory::submit! {
-                    #krate::__private::ScopeRegistration::new(__AUTH_SCOPES)
+                    #krate::__private::ScopeRegistration::handler(
+                        __AUTH_SCOPES, #any_of, ::core::module_path!(), #name,
+                    )
                 }
                 if let ::core::result::Result::Err(__auth_status) =
                     #krate::__private::grpc_require(#request.extensions(), __AUTH_SCOPES, #any_of)
@@ -142,7 +147,9 @@ fn generate(
                 }
                 const _: () = #krate::__private::validate_scopes(<#marker as #krate::ScopeSet>::SCOPES);
                 #krate::__private::inventory::submit! {
-                    #krate::__private::ScopeRegistration::new(<#marker as #krate::ScopeSet>::SCOPES)
+                    #krate::__private::ScopeRegistration::handler(
+                        <#marker as #krate::ScopeSet>::SCOPES, #any_of, ::core::module_path!(), #name,
+                    )
                 }
                 #func
             })

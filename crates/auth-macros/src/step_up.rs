@@ -12,6 +12,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::ext::IdentExt;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -164,6 +165,8 @@ fn generate(args: StepUpArgs, mut func: ItemFn, framework: Framework) -> syn::Re
         None => quote!(::core::option::Option::None),
     };
     let doc = doc_line(&args);
+    // The handler's name as utoipa's default `operation_id`: what an OpenAPI document finds it by.
+    let name = func.sig.ident.unraw().to_string();
     let marker_items = |marker: &syn::Ident| {
         quote! {
             impl #krate::StepUpSet for #marker {
@@ -174,6 +177,14 @@ fn generate(args: StepUpArgs, mut func: ItemFn, framework: Framework) -> syn::Re
                 <#marker as #krate::StepUpSet>::ACR,
                 <#marker as #krate::StepUpSet>::MAX_AGE,
             );
+            #krate::__private::inventory::submit! {
+                #krate::__private::StepUpRegistration::handler(
+                    <#marker as #krate::StepUpSet>::ACR,
+                    <#marker as #krate::StepUpSet>::MAX_AGE,
+                    ::core::module_path!(),
+                    #name,
+                )
+            }
         }
     };
     func.attrs.push(parse_quote!(#[doc = ""]));

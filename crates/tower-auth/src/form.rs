@@ -56,6 +56,12 @@ impl FormAuthLayer {
     pub fn max_bytes(&self) -> usize {
         self.max_bytes
     }
+
+    /// The authenticator (its sources, optional mode and form-body limit), as
+    /// [`AuthLayer::authenticator`].
+    pub fn authenticator(&self) -> &auth_core::Authenticator {
+        &self.config.authenticator
+    }
 }
 
 impl AuthLayer {

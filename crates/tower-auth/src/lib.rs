@@ -17,6 +17,10 @@
 //! - With the `axum` feature (on by default): the extractors [`Claims<T>`](struct@Claims) (your own
 //!   serde type), `Option<Claims<T>>`, [`Verified`], [`Scoped<M>`](Scoped) and
 //!   [`SteppedUp<M>`](SteppedUp).
+//! - With the `utoipa` feature: [`openapi`], the OpenAPI security schemes and each operation's
+//!   requirement generated from these layers and attributes (`docs/openapi.md`); with
+//!   `utoipa-axum`, `OpenApiRouterExt::route_layer_secured` mounts a layer and documents the
+//!   routes it guards in one call.
 //! - With the `macros` feature (on by default): [`#[requires_scopes]`](requires_scopes) and
 //!   [`#[requires_any_scope]`](requires_any_scope) on axum handlers and (with the `tonic`
 //!   feature) tonic service methods, [`#[derive(Claims)]`](derive@Claims) for typed claims as a
@@ -145,6 +149,9 @@ mod future;
 mod grpc;
 mod layer;
 pub mod metadata;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 pub mod outbound;
 mod request;
 mod requirement;
@@ -219,8 +226,15 @@ pub mod __private {
     pub use crate::grpc::{grpc_require, grpc_require_step_up};
     #[cfg(feature = "axum")]
     pub use auth_core::__private::DeriveClaims;
-    pub use auth_core::__private::{ScopeRegistration, inventory, validate_scopes, validate_step_up};
+    pub use auth_core::__private::{
+        ScopeRegistration, StepUpRegistration, inventory, validate_scopes, validate_step_up,
+    };
     #[cfg(feature = "axum")]
     pub use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
     pub use http::request::Parts;
 }
+
+/// `docs/openapi.md`, its axum example compiled and run as a doctest so it stays true.
+#[cfg(all(doctest, feature = "utoipa-axum", feature = "macros"))]
+#[doc = include_str!("../../../docs/openapi.md")]
+pub struct OpenApiGuide;

@@ -4,6 +4,7 @@
 //! | Route | Access |
 //! |---|---|
 //! | `GET /health` | public |
+//! | `GET /openapi.json` | public: the OpenAPI document, its security generated from the attributes and middleware below |
 //! | `GET /ready` | public: 200 when keys are loaded and the revocation list is not stale, else 503 |
 //! | `GET /metrics` | public, with `PETSTORE_METRICS=1` (else 404): Prometheus text, the series of `auth_core::metrics` |
 //! | `GET`/`HEAD /.well-known/oauth-protected-resource` (and the path-inserted URI when `AUTH_RESOURCE` has a path) | public: RFC 9728 metadata |
@@ -23,6 +24,7 @@
 use std::sync::Arc;
 
 use actix_auth::metadata::ResourceMetadataService;
+use actix_auth::openapi::OpenApiSecurity;
 use actix_auth::{
     AuthLayer, Claims, OptionalClaims, RequireScopesLayer, RequireStepUpLayer, requires_scopes,
 };
@@ -41,7 +43,13 @@ const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
 struct AppState {
     store: Arc<PetStore>,
     validator: Validator,
+    /// `GET /openapi.json`; `None` when the document disagreed with the routes (logged).
+    openapi: Option<web::Bytes>,
 }
+
+/// Every operation behind the `protected` `AuthLayer`.
+const PROTECTED: [&str; 8] =
+    ["list_pets", "create_pet", "get_pet", "delete_pet", "me", "pay_order", "revoke", "lift"];
 
 /// Registers the Petstore's routes, over `store`, on an actix `App` (`App::new().configure(..)`).
 ///
@@ -59,16 +67,33 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Protection>, stor
     let protected =
         AuthLayer::from_authenticator(authenticator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
     // No token: the handler sees `None`. A bad token is still refused (401).
-    let optional =
-        AuthLayer::from_authenticator(authenticator).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    let optional = AuthLayer::from_authenticator(authenticator.clone())
+        .optional()
+        .inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    let write = RequireScopesLayer::all(["pets:write"]);
+    let step_up = RequireStepUpLayer::new(step_up);
 
-    cfg.app_data(web::Data::new(AppState { store, validator }))
+    // The OpenAPI security, from the values mounted below and the handlers' attributes.
+    let security = OpenApiSecurity::new(&validator)
+        .handlers_in(env!("CARGO_CRATE_NAME"))
+        .operations(PROTECTED, &protected)
+        .operation("create_pet", &write)
+        .operation("pay_order", &write)
+        .operation("pay_order", &step_up)
+        .operation("inventory", &optional);
+    let openapi = petstore::openapi::json(&security)
+        .inspect_err(|e| tracing::error!(error = %e, "the OpenAPI document disagrees with the routes"))
+        .ok()
+        .map(web::Bytes::from);
+
+    cfg.app_data(web::Data::new(AppState { store, validator, openapi }))
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
+        .route(petstore::openapi::OPENAPI_PATH, web::get().to(openapi_json))
         .service(
             web::resource("/pets")
                 .route(web::get().to(list_pets))
-                .route(web::post().to(create_pet).wrap(RequireScopesLayer::all(["pets:write"])))
+                .route(web::post().to(create_pet).wrap(write.clone()))
                 .wrap(protected.clone()),
         )
         .service(
@@ -87,12 +112,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, auth: impl Into<Protection>, stor
             web::resource("/store/orders/{id}/payment")
                 // Registered last, runs first: scopes, then step-up (a token lacking
                 // `pets:write` is 403 whatever its `acr`).
-                .route(
-                    web::post()
-                        .to(pay_order)
-                        .wrap(RequireStepUpLayer::new(step_up))
-                        .wrap(RequireScopesLayer::all(["pets:write"])),
-                )
+                .route(web::post().to(pay_order).wrap(step_up).wrap(write))
                 .wrap(protected.clone()),
         )
         .service(web::resource("/me").route(web::get().to(me)).wrap(protected))
@@ -142,6 +162,13 @@ async fn pay_order(id: web::Path<String>) -> HttpResponse {
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(Health::of(&state.validator))
+}
+
+async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
+    match &state.openapi {
+        Some(json) => HttpResponse::Ok().content_type("application/json").body(json.clone()),
+        None => HttpResponse::InternalServerError().finish(),
+    }
 }
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {

@@ -3,6 +3,7 @@
 //! | Route | Access |
 //! |---|---|
 //! | `GET /health` | public |
+//! | `GET /openapi.json` | public: the OpenAPI document, its security generated from the attributes and layers below |
 //! | `GET /ready` | public: 200 when keys are loaded and the revocation list is not stale, else 503 |
 //! | `GET /metrics` | public, with `PETSTORE_METRICS=1` (else 404): Prometheus text, the series of `auth_core::metrics` |
 //! | `GET`/`HEAD /.well-known/oauth-protected-resource` (and the path-inserted URI when `AUTH_RESOURCE` has a path) | public: RFC 9728 metadata |
@@ -39,6 +40,7 @@ use petstore::api::{Caller, ErrorBody, Health, Inventory, Me, Payment};
 use petstore::revocation::{Action, AdminAnswer, MAX_BODY_BYTES};
 use petstore::{NewPet, Pet, PetStore, Protection, parse_id};
 use tower_auth::metadata::ResourceMetadataService;
+use tower_auth::openapi::OpenApiSecurity;
 use tower_auth::{
     AuthLayer, Claims, DEFAULT_FORM_BODY_LIMIT, RequireScopesLayer, RequireStepUpLayer, requires_scopes,
 };
@@ -49,7 +51,13 @@ use tower_http::trace::TraceLayer;
 struct AppState {
     store: Arc<PetStore>,
     validator: Validator,
+    /// `GET /openapi.json`; `None` when the document disagreed with the routes (logged).
+    openapi: Option<Bytes>,
 }
+
+/// Every operation behind the `protected` router's `AuthLayer`.
+const PROTECTED: [&str; 8] =
+    ["list_pets", "create_pet", "get_pet", "delete_pet", "me", "pay_order", "revoke", "lift"];
 
 /// The Petstore router, with a fresh store (the two seed pets).
 /// `auth` is the validator, an [`Authenticator`](auth_core::Authenticator) with request rules
@@ -61,15 +69,38 @@ pub fn app(auth: impl Into<Protection>) -> Router {
 /// The Petstore router over `store`.
 pub fn app_with_store(auth: impl Into<Protection>, store: Arc<PetStore>) -> Router {
     let Protection { authenticator, step_up, metrics } = auth.into();
-    let state = AppState { store, validator: authenticator.validator().clone() };
     // RFC 9728: the document at its well-known paths, public (the Petstore always has one).
     let metadata = ResourceMetadataService::new(authenticator.clone()).ok();
+    // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form
+    // field is refused as `invalid_request` (RFC 6750 §2: one method per request).
+    let required =
+        AuthLayer::from_authenticator(authenticator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    // No token: the handler sees `None`. A bad token is still refused (401).
+    let optional = AuthLayer::from_authenticator(authenticator.clone())
+        .optional()
+        .inspect_form_body(DEFAULT_FORM_BODY_LIMIT);
+    let write = RequireScopesLayer::all(["pets:write"]);
+    let step_up = RequireStepUpLayer::new(step_up);
+
+    // The OpenAPI security, from the values mounted below and the handlers' attributes.
+    let security = OpenApiSecurity::new(authenticator.validator())
+        .handlers_in(env!("CARGO_CRATE_NAME"))
+        .operations(PROTECTED, &required)
+        .operation("create_pet", &write)
+        .operation("pay_order", &write)
+        .operation("pay_order", &step_up)
+        .operation("inventory", &optional);
+    let openapi = petstore::openapi::json(&security)
+        .inspect_err(|e| tracing::error!(error = %e, "the OpenAPI document disagrees with the routes"))
+        .ok()
+        .map(Bytes::from);
+    let state = AppState { store, validator: authenticator.validator().clone(), openapi };
 
     // Every route here needs a valid token. `route_layer` (not `layer`): unknown paths still
     // answer 404, not 401. Scope layers sit inside the AuthLayer, next to their handler.
     let protected = Router::new()
         .route("/pets", get(list_pets))
-        .route("/pets", axum::routing::post(create_pet).route_layer(RequireScopesLayer::all(["pets:write"])))
+        .route("/pets", axum::routing::post(create_pet).route_layer(write.clone()))
         .route("/pets/{id}", get(get_pet))
         .route("/pets/{id}", axum::routing::delete(delete_pet))
         .route("/me", get(me))
@@ -77,28 +108,20 @@ pub fn app_with_store(auth: impl Into<Protection>, store: Arc<PetStore>) -> Rout
         // `pets:write` is 403 whatever its `acr`.
         .route(
             "/store/orders/{id}/payment",
-            axum::routing::post(pay_order)
-                .route_layer(RequireStepUpLayer::new(step_up))
-                .route_layer(RequireScopesLayer::all(["pets:write"])),
+            axum::routing::post(pay_order).route_layer(step_up).route_layer(write),
         )
         .route(
             "/admin/revocations",
             axum::routing::post(revoke).delete(lift).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
-        // Form bodies are read (up to 64 KiB) so a token also sent as an `access_token` form
-        // field is refused as `invalid_request` (RFC 6750 §2: one method per request).
-        .route_layer(
-            AuthLayer::from_authenticator(authenticator.clone()).inspect_form_body(DEFAULT_FORM_BODY_LIMIT),
-        );
+        .route_layer(required);
 
-    // No token: the handler sees `None`. A bad token is still refused (401).
-    let optional = Router::new().route("/store/inventory", get(inventory)).route_layer(
-        AuthLayer::from_authenticator(authenticator).optional().inspect_form_body(DEFAULT_FORM_BODY_LIMIT),
-    );
+    let optional = Router::new().route("/store/inventory", get(inventory)).route_layer(optional);
 
     let mut router = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route(petstore::openapi::OPENAPI_PATH, get(openapi_json))
         .merge(protected)
         .merge(optional);
     if let Some(metadata) = metadata {
@@ -134,6 +157,13 @@ pub async fn serve_with_shutdown(
 
 async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health::of(&state.validator))
+}
+
+async fn openapi_json(State(state): State<AppState>) -> Response {
+    match &state.openapi {
+        Some(json) => ([(CONTENT_TYPE, "application/json")], json.clone()).into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 async fn ready(State(state): State<AppState>) -> Response {

@@ -17,6 +17,7 @@
 //! - [`banner`]: what to paste into a shell to try the service, and [`dpop_client`], the
 //!   DPoP client the banner's `dpop-request` command runs;
 //! - [`metrics`]: the Prometheus recorder behind `GET /metrics` (`PETSTORE_METRICS=1`);
+//! - [`openapi`]: the OpenAPI document's paths, described once for every HTTP binary;
 //! - [`PetStore`] and the [`api`] shapes.
 //!
 //! ```no_run
@@ -36,6 +37,7 @@ mod auth;
 pub mod banner;
 pub mod dpop_client;
 pub mod metrics;
+pub mod openapi;
 mod protection;
 pub mod revocation;
 mod settings;

@@ -13,5 +13,6 @@ mod introspection;
 mod mcp;
 mod metadata;
 mod metrics;
+mod openapi;
 mod revocation;
 mod step_up;
