@@ -72,6 +72,17 @@ pub mod __private {
     pub use inventory;
 }
 
+#[cfg(feature = "fuzzing")]
+mod fuzzing;
+
+/// The harnesses of the fuzz targets (`fuzz/` in the repository) and of their corpus replay
+/// test. Not a public API: only with the `fuzzing` feature, and it may change in any release.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::fuzzing::*;
+}
+
 /// The workspace README's examples, compiled as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
