@@ -75,3 +75,14 @@ pub mod __private {
     pub use crate::requirements::{DeriveClaims, derive_claims, validate_scopes};
     pub use inventory;
 }
+
+#[cfg(feature = "fuzzing")]
+mod fuzzing;
+
+/// The harnesses of the fuzz targets (`fuzz/` in the repository) and of their corpus replay
+/// test. Not a public API: only with the `fuzzing` feature, and it may change in any release.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz {
+    pub use crate::fuzzing::*;
+}

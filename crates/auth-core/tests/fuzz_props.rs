@@ -295,3 +295,128 @@ mod dpop {
             .unwrap();
     }
 }
+
+/// Every seed of every fuzz target's corpus (`fuzz/corpus/<target>/`) and every crash regression
+/// (`fuzz/regressions/<target>/`), run through the harnesses the fuzzers run: none panics, and
+/// the seeds that are valid (named `valid-*`, `signed-good`, `active*`…) are accepted, so the
+/// corpus still reaches past the signature.
+mod corpus {
+    use std::path::{Path, PathBuf};
+
+    use auth_core::__fuzz::{
+        DpopProofTarget, RequestTarget, TokenTarget, introspection_answer, jwks_document,
+    };
+
+    fn fuzz_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
+    }
+
+    fn trusted_jwks() -> String {
+        std::fs::read_to_string(fuzz_dir().join("keys/jwks.json")).expect("fuzz/keys/jwks.json")
+    }
+
+    /// Runs `run` on every file of `corpus/<target>` and `regressions/<target>`; returns the
+    /// names of the inputs it accepted and the number of files run.
+    fn replay(target: &str, run: impl Fn(&[u8]) -> bool) -> (Vec<String>, usize) {
+        let mut accepted = Vec::new();
+        let mut count = 0;
+        for dir in ["corpus", "regressions"] {
+            let Ok(entries) = std::fs::read_dir(fuzz_dir().join(dir).join(target)) else { continue };
+            for entry in entries {
+                let path = entry.expect("directory entry").path();
+                let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let data = std::fs::read(&path).expect("corpus file");
+                let passed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&data)))
+                    .unwrap_or_else(|_| panic!("{target}: {} panicked", path.display()));
+                if passed {
+                    accepted.push(name);
+                }
+                count += 1;
+            }
+        }
+        accepted.sort();
+        (accepted, count)
+    }
+
+    fn assert_accepts(target: &str, run: impl Fn(&[u8]) -> bool, valid: &[&str]) {
+        let (accepted, count) = replay(target, run);
+        assert!(count >= 10, "{target}: only {count} seed files");
+        let mut valid: Vec<String> = valid.iter().map(|s| s.to_string()).collect();
+        valid.sort();
+        assert_eq!(accepted, valid, "{target}: the accepted seeds");
+    }
+
+    #[test]
+    fn token_corpus_replays() {
+        let target = TokenTarget::new(&trusted_jwks());
+        let valid = [
+            "valid-RS256",
+            "valid-RS384",
+            "valid-RS512",
+            "valid-PS256",
+            "valid-PS384",
+            "valid-PS512",
+            "valid-ES256",
+            "valid-ES384",
+            "valid-EdDSA",
+            "valid-HS256",
+            "audience-array",
+            "jwt-typ",
+            "signed-good",
+            "signed-escapes",
+            "signed-number-forms",
+            "signed-scopes",
+            "signed-whitespace",
+        ];
+        assert_accepts("token", |d| target.run(d), &valid);
+    }
+
+    #[test]
+    fn jwks_corpus_replays() {
+        let (accepted, count) = replay("jwks", |d| jwks_document(d) > 0);
+        assert!(count >= 10, "jwks: only {count} seed files");
+        for name in ["all", "rsa", "ec-p256", "ec-p384", "okp-ed25519", "duplicate-kids", "too-many-keys"] {
+            assert!(accepted.iter().any(|a| a == name), "jwks: {name} gave no key ({accepted:?})");
+        }
+        for name in ["oct-symmetric", "rsa-small-modulus", "ec-off-curve", "use-enc", "keys-not-array"] {
+            assert!(!accepted.iter().any(|a| a == name), "jwks: {name} gave a key");
+        }
+    }
+
+    #[test]
+    fn request_corpus_replays() {
+        let target = RequestTarget::new(&trusted_jwks());
+        let valid = [
+            "bearer",
+            "bearer-odd-case-spacing",
+            "query",
+            "cookie",
+            "form",
+            "dpop",
+            "dpop-forwarded",
+            "dpop-x-forwarded",
+        ];
+        assert_accepts("request", |d| target.run(d), &valid);
+    }
+
+    #[test]
+    fn dpop_proof_corpus_replays() {
+        let target = DpopProofTarget::new();
+        let valid = [
+            "valid-ES256",
+            "valid-ES384",
+            "valid-RS256",
+            "valid-PS256",
+            "valid-EdDSA",
+            "with-ath-nonce",
+            "iat-float",
+        ];
+        assert_accepts("dpop_proof", |d| target.run(d), &valid);
+    }
+
+    #[test]
+    fn introspection_corpus_replays() {
+        let valid = ["active", "active-minimal", "audience-array", "no-issuer", "scp-array"];
+        assert_accepts("introspection", introspection_answer, &valid);
+    }
+}

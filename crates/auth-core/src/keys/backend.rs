@@ -118,14 +118,22 @@ mod imp {
     pub(crate) struct Verifier(DecodingKey);
 
     impl Verifier {
-        pub(crate) fn new(material: &KeyMaterial, _algorithms: AlgorithmSet) -> Option<Self> {
-            Some(Verifier(match material {
+        pub(crate) fn new(material: &KeyMaterial, algorithms: AlgorithmSet) -> Option<Self> {
+            let key = match material {
                 KeyMaterial::Rsa { n, e } => DecodingKey::from_rsa_raw_components(n, e),
                 KeyMaterial::Ec { point, .. } => DecodingKey::from_ec_der(point),
                 KeyMaterial::Ed25519 { x } => DecodingKey::from_ed_der(x),
                 // jsonwebtoken refuses an empty secret; shorter-than-hash secrets never get here.
                 KeyMaterial::Hmac { secret } => DecodingKey::from_secret(secret).ok()?,
-            }))
+            };
+            // The provider parses the key when it makes a verifier: a key it cannot use (an EC
+            // point off its curve) is refused here, at load, as the aws-lc-rs backend does,
+            // rather than kept in the set to fail every signature.
+            let provider = &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
+            for alg in algorithms.iter() {
+                (provider.verifier_factory)(&alg.to_jsonwebtoken(), &key).ok()?;
+            }
+            Some(Verifier(key))
         }
 
         pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> bool {

@@ -21,7 +21,7 @@ pub const MAX_PROOF_BYTES: usize = 8 * 1024;
 
 /// The longest `jti` accepted, in bytes. RFC 9449 asks for at least 96 bits of randomness;
 /// anything longer than this is not an identifier but a payload.
-const MAX_JTI_BYTES: usize = 256;
+pub(crate) const MAX_JTI_BYTES: usize = 256;
 
 /// A proof whose signature verified, with what the check still has to judge.
 #[derive(Debug)]

@@ -80,19 +80,28 @@ impl Client {
             Err(FetchError::Status(401)) => return Err(Fault::Credentials),
             Err(e) => return Err(Fault::Fetch(e)),
         };
-        let json_type = answer.content_type.as_deref().is_some_and(|t| {
-            t.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json")
-        });
-        if !json_type {
-            return Err(Fault::NotJson);
-        }
-        let text = String::from_utf8(answer.body.to_vec()).map_err(|_| Fault::Malformed)?;
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| Fault::Malformed)?;
-        match value.as_object().map(|o| o.get("active")) {
-            Some(Some(serde_json::Value::Bool(true))) => Ok(Ok(text)),
-            Some(Some(serde_json::Value::Bool(false))) => Ok(Err(TokenProblem::Inactive)),
-            _ => Err(Fault::Malformed),
-        }
+        read_answer(answer.content_type.as_deref(), &answer.body)
+    }
+}
+
+/// An answer's JSON text when it says active, [`TokenProblem::Inactive`] when it says not, and
+/// [`Fault::NotJson`] or [`Fault::Malformed`] when it is neither.
+pub(crate) fn read_answer(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Result<String, TokenProblem>, Fault> {
+    let json_type = content_type.is_some_and(|t| {
+        t.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json")
+    });
+    if !json_type {
+        return Err(Fault::NotJson);
+    }
+    let text = String::from_utf8(body.to_vec()).map_err(|_| Fault::Malformed)?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| Fault::Malformed)?;
+    match value.as_object().map(|o| o.get("active")) {
+        Some(Some(serde_json::Value::Bool(true))) => Ok(Ok(text)),
+        Some(Some(serde_json::Value::Bool(false))) => Ok(Err(TokenProblem::Inactive)),
+        _ => Err(Fault::Malformed),
     }
 }
 

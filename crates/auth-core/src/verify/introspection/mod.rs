@@ -194,6 +194,22 @@ const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// The provider's answer once the rules ran: the claims, or why the token is refused.
 type Verdict = Result<Claims, TokenProblem>;
 
+/// Reads a provider's answer and runs the claim rules on an active one, as a call does: for the
+/// fuzz harness. A fault (not JSON, malformed) is its log text.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn judge_answer(
+    content_type: Option<&str>,
+    body: &[u8],
+    rules: &ClaimRules,
+    now: i64,
+) -> Result<Verdict, String> {
+    match call::read_answer(content_type, body) {
+        Ok(Ok(json)) => Ok(call::claims(json, rules, now)),
+        Ok(Err(problem)) => Ok(Err(problem)),
+        Err(fault) => Err(fault.to_string()),
+    }
+}
+
 /// The introspection verifier.
 pub(crate) struct IntrospectionVerifier {
     endpoint: Endpoint,
