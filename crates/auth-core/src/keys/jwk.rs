@@ -3,6 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 use crate::keys::{KeyMaterial, KeyOrigin, VerifyingKey};
@@ -26,6 +27,9 @@ pub(crate) enum SkipReason {
     NoAllowedAlgorithm,
     /// The key bytes do not form a valid public key.
     Unusable,
+    /// An asymmetric key published in a JWKS with private members (`d`, `p`, `q`, …): whoever
+    /// read the JWKS can sign with it, so its signatures prove nothing.
+    PrivateKeyPublished,
 }
 
 impl SkipReason {
@@ -39,6 +43,7 @@ impl SkipReason {
             SkipReason::WeakKey => "key too short",
             SkipReason::NoAllowedAlgorithm => "no allowed algorithm fits the key",
             SkipReason::Unusable => "invalid public key",
+            SkipReason::PrivateKeyPublished => "private key published in the JWKS",
         }
     }
 }
@@ -57,6 +62,21 @@ struct RawJwk {
     x: Option<String>,
     y: Option<String>,
     k: Option<String>,
+    // The private members of RSA, EC and OKP keys (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2): any of
+    // them, whatever its value, refuses a key from a JWKS.
+    d: Option<IgnoredAny>,
+    p: Option<IgnoredAny>,
+    q: Option<IgnoredAny>,
+    dp: Option<IgnoredAny>,
+    dq: Option<IgnoredAny>,
+    qi: Option<IgnoredAny>,
+    oth: Option<IgnoredAny>,
+}
+
+impl RawJwk {
+    fn has_private_member(&self) -> bool {
+        [&self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qi, &self.oth].iter().any(|m| m.is_some())
+    }
 }
 
 fn b64(v: Option<&String>) -> Result<Vec<u8>, SkipReason> {
@@ -81,6 +101,11 @@ pub(crate) fn key_from_jwk(
     }
     if jwk.key_ops.as_ref().is_some_and(|ops| !ops.iter().any(|o| o == "verify")) {
         return Err(SkipReason::NotForVerification);
+    }
+    // A provider that publishes a private key has given it to everyone: nothing it signs can be
+    // told from a forgery. (A key configured by the operator, `StaticKey::jwk`, may carry them.)
+    if origin == KeyOrigin::Jwks && jwk.kty != "oct" && jwk.has_private_member() {
+        return Err(SkipReason::PrivateKeyPublished);
     }
     let material = match (jwk.kty.as_str(), jwk.crv.as_deref()) {
         ("RSA", _) => KeyMaterial::Rsa { n: b64(jwk.n.as_ref())?, e: b64(jwk.e.as_ref())? },
@@ -113,4 +138,28 @@ pub(crate) fn key_from_jwk(
         Some(a) => Some(Algorithm::from_header(a).ok_or(SkipReason::AlgorithmMismatch)?),
     };
     VerifyingKey::new(jwk.kid, &material, bound, allowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dev_issuer::SigningKey;
+
+    #[test]
+    fn a_jwks_key_with_private_members_is_skipped_and_a_configured_one_is_kept() {
+        for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
+            let public = SigningKey::generate(alg).unwrap().public_jwk();
+            let allowed = AlgorithmSet::asymmetric();
+            assert!(key_from_jwk(&public, KeyOrigin::Jwks, allowed).is_ok(), "{alg:?}");
+            for member in ["d", "p", "q", "dp", "dq", "qi", "oth"] {
+                let mut leaked = public.clone();
+                leaked[member] = serde_json::json!("AQAB");
+                let skipped = key_from_jwk(&leaked, KeyOrigin::Jwks, allowed).map(|_| ());
+                assert_eq!(skipped, Err(SkipReason::PrivateKeyPublished), "{alg:?} with {member}");
+            }
+            let mut own = public.clone();
+            own["d"] = serde_json::json!("AQAB");
+            assert!(key_from_jwk(&own, KeyOrigin::Operator, allowed).is_ok(), "{alg:?} configured");
+        }
+    }
 }

@@ -224,6 +224,17 @@ async fn a_jwks_whose_only_key_names_another_alg_is_401_not_503() {
     assert_definitive_refusal("another alg", vec![other_alg], JwksOptions::default(), &token(&k, ISS)).await;
 }
 
+/// A provider that published its private key: anyone could have signed the token, so it is
+/// refused as if the key were absent (401 `unknown_key`), and the operator's log says why.
+#[tokio::test(start_paused = true)]
+async fn a_jwks_whose_only_key_carries_its_private_part_is_401_not_503() {
+    let k = key(ES, "a");
+    let mut leaked = k.public_jwk();
+    leaked["d"] = json!("c2VjcmV0");
+    assert_definitive_refusal("private key published", vec![leaked], JwksOptions::default(), &token(&k, ISS))
+        .await;
+}
+
 /// Keys past `max_keys` are not read; the keys that were read still answer, even when none of
 /// them is usable.
 #[tokio::test(start_paused = true)]
