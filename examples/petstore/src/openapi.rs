@@ -159,6 +159,15 @@ pub fn json(
     Ok(serde_json::to_string(&doc).unwrap_or_default())
 }
 
+/// [`json`] as the bytes `GET /openapi.json` serves, built once at startup; `None` (the route
+/// answers 500) when the declarations and the document disagree, logged here.
+pub fn served(security: &auth_core::openapi::OpenApiSecurity) -> Option<Vec<u8>> {
+    json(security)
+        .inspect_err(|e| tracing::error!(error = %e, "the OpenAPI document disagrees with the routes"))
+        .ok()
+        .map(String::into_bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

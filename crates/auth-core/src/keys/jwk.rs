@@ -3,7 +3,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use crate::algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 use crate::keys::{KeyMaterial, KeyOrigin, VerifyingKey};
@@ -62,22 +61,12 @@ struct RawJwk {
     x: Option<String>,
     y: Option<String>,
     k: Option<String>,
-    // The private members of RSA, EC and OKP keys (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2): any of
-    // them, whatever its value, refuses a key from a JWKS.
-    d: Option<IgnoredAny>,
-    p: Option<IgnoredAny>,
-    q: Option<IgnoredAny>,
-    dp: Option<IgnoredAny>,
-    dq: Option<IgnoredAny>,
-    qi: Option<IgnoredAny>,
-    oth: Option<IgnoredAny>,
 }
 
-impl RawJwk {
-    fn has_private_member(&self) -> bool {
-        [&self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qi, &self.oth].iter().any(|m| m.is_some())
-    }
-}
+/// The private members of RSA, EC and OKP keys (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2): any of
+/// them, whatever its value, refuses a key from a JWKS (and a DPoP proof's `jwk`, which also
+/// refuses `k`).
+const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
 
 fn b64(v: Option<&String>) -> Result<Vec<u8>, SkipReason> {
     let v = v.ok_or(SkipReason::Malformed)?;
@@ -104,7 +93,8 @@ pub(crate) fn key_from_jwk(
     }
     // A provider that publishes a private key has given it to everyone: nothing it signs can be
     // told from a forgery. (A key configured by the operator, `StaticKey::jwk`, may carry them.)
-    if origin == KeyOrigin::Jwks && jwk.kty != "oct" && jwk.has_private_member() {
+    if origin == KeyOrigin::Jwks && jwk.kty != "oct" && PRIVATE_MEMBERS.iter().any(|m| value.get(m).is_some())
+    {
         return Err(SkipReason::PrivateKeyPublished);
     }
     let material = match (jwk.kty.as_str(), jwk.crv.as_deref()) {
@@ -151,7 +141,7 @@ mod tests {
             let public = SigningKey::generate(alg).unwrap().public_jwk();
             let allowed = AlgorithmSet::asymmetric();
             assert!(key_from_jwk(&public, KeyOrigin::Jwks, allowed).is_ok(), "{alg:?}");
-            for member in ["d", "p", "q", "dp", "dq", "qi", "oth"] {
+            for member in PRIVATE_MEMBERS {
                 let mut leaked = public.clone();
                 leaked[member] = serde_json::json!("AQAB");
                 let skipped = key_from_jwk(&leaked, KeyOrigin::Jwks, allowed).map(|_| ());
