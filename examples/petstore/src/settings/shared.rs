@@ -62,7 +62,7 @@ pub(super) fn revocation_settings(
         settings.redis_url = Some(RedisUrl::parse(&url)?);
     }
     if let Some(secs) = get(AUTH_REVOCATION_MAX_STALE) {
-        settings.revocation_max_stale = seconds(AUTH_REVOCATION_MAX_STALE, &secs)?;
+        settings.revocation_max_stale = seconds(AUTH_REVOCATION_MAX_STALE, &secs, 1)?;
     }
     if let Some(policy) = get(AUTH_REVOCATION_FAIL) {
         settings.revocation_fail = match policy.as_str() {
@@ -72,15 +72,15 @@ pub(super) fn revocation_settings(
         };
     }
     if let Some(secs) = get(AUTH_REVOCATION_RETENTION) {
-        settings.revocation_retention = seconds(AUTH_REVOCATION_RETENTION, &secs)?;
+        settings.revocation_retention = seconds(AUTH_REVOCATION_RETENTION, &secs, 1)?;
     }
     Ok(())
 }
 
-/// A whole number of seconds, at least 1.
-fn seconds(name: &str, value: &str) -> Result<Duration, ConfigError> {
+/// A whole number of seconds, at least `min`; the error names the variable `name`.
+pub(super) fn seconds(name: &str, value: &str, min: u64) -> Result<Duration, ConfigError> {
     match value.parse::<u64>() {
-        Ok(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
-        _ => Err(ConfigError::new(name, format!("`{value}` is not a number of seconds (at least 1)"))),
+        Ok(secs) if secs >= min => Ok(Duration::from_secs(secs)),
+        _ => Err(ConfigError::new(name, format!("`{value}` is not a number of seconds (at least {min})"))),
     }
 }

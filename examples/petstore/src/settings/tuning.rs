@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use auth_core::{ConfigError, JwksOptions, ValidatorBuilder};
 
+use super::shared::seconds;
+
 /// `AUTH_LEEWAY`: seconds of clock skew allowed on `exp`, `nbf` and `iat`; default 60.
 pub const AUTH_LEEWAY: &str = "AUTH_LEEWAY";
 /// `AUTH_MAX_TOKEN_AGE`: seconds since `iat` after which a token is refused (and a token without
@@ -107,13 +109,6 @@ impl Tuning {
 pub(crate) fn jwks_field_error(error: &ConfigError) -> Option<ConfigError> {
     let field = error.setting().strip_prefix("jwks.")?;
     Some(ConfigError::new(AUTH_JWKS_OPTIONS, format!("`{field}` {}", error.message())))
-}
-
-fn seconds(name: &str, value: &str, min: u64) -> Result<Duration, ConfigError> {
-    match value.parse::<u64>() {
-        Ok(secs) if secs >= min => Ok(Duration::from_secs(secs)),
-        _ => Err(ConfigError::new(name, format!("`{value}` is not a number of seconds (at least {min})"))),
-    }
 }
 
 fn names(name: &str, list: &str) -> Result<Vec<String>, ConfigError> {
