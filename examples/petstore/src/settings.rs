@@ -251,11 +251,7 @@ impl Settings {
             })?;
         }
         if let Some(flag) = get(PETSTORE_METRICS) {
-            settings.metrics = match flag.as_str() {
-                "1" => true,
-                "0" => false,
-                other => return Err(ConfigError::new(PETSTORE_METRICS, format!("`{other}` is not 0 or 1"))),
-            };
+            settings.metrics = switch(PETSTORE_METRICS, &flag)?;
         }
         settings.issuer = get(AUTH_ISSUER);
         settings.jwks_url = get(AUTH_JWKS_URL);
@@ -280,11 +276,7 @@ impl Settings {
             settings.dpop = mode.parse().map_err(|e: String| ConfigError::new(AUTH_DPOP, e))?;
         }
         if let Some(flag) = get(AUTH_DPOP_NONCE) {
-            settings.dpop_nonce = match flag.as_str() {
-                "1" => true,
-                "0" => false,
-                other => return Err(ConfigError::new(AUTH_DPOP_NONCE, format!("`{other}` is not 0 or 1"))),
-            };
+            settings.dpop_nonce = switch(AUTH_DPOP_NONCE, &flag)?;
         }
         if let Some(key) = get(AUTH_DPOP_NONCE_KEY) {
             // Checked now, so a bad key stops startup naming its variable.
@@ -393,6 +385,15 @@ pub fn refuse_non_utf8(names: &[&str]) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// A `0`/`1` switch; the error names the variable `name`.
+fn switch(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        other => Err(ConfigError::new(name, format!("`{other}` is not 0 or 1"))),
+    }
 }
 
 fn parse_algorithms(list: &str) -> Result<Vec<Algorithm>, ConfigError> {
