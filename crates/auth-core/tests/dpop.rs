@@ -122,6 +122,35 @@ async fn a_proof_is_accepted_once() {
     assert_eq!(refused(run(&a, &req).await).0, AuthError::InvalidDpopProof(DpopProblem::TooOld));
 }
 
+/// A proof key read once is taken from the cache only for the very same JWK text under the
+/// same algorithm: once the client's public key is cached, the same key sent with a private
+/// member, an `alg` member of another algorithm or `use` `enc` is still refused, and the same key
+/// written another way (an extra member) is read again and gives the same binding.
+#[tokio::test]
+async fn a_cached_proof_key_excuses_no_other_jwk_text() {
+    let clock = clock();
+    let a = authenticator(&clock, DpopOptions::default());
+    let key = dpop_key(Algorithm::ES256);
+    let token = bound_token(key);
+    assert!(run(&a, &Req::dpop(&token, &proof(key, &token).sign())).await.is_ok(), "the key is cached");
+    let with = |member: &str, value: serde_json::Value| {
+        let mut jwk = key.public_jwk().clone();
+        jwk[member] = value;
+        proof(key, &token).header("jwk", jwk).sign()
+    };
+    for (name, bad) in [
+        ("private member d", with("d", json!("AAAA"))),
+        ("alg ES384", with("alg", json!("ES384"))),
+        ("use enc", with("use", json!("enc"))),
+        ("key_ops without verify", with("key_ops", json!(["sign"]))),
+    ] {
+        let (error, _) = refused(run(&a, &Req::dpop(&token, &bad)).await);
+        assert_eq!(error, AuthError::InvalidDpopProof(DpopProblem::BadKey), "{name}");
+    }
+    let passed = run(&a, &Req::dpop(&token, &with("kid", json!("client-key-1")))).await.expect("accepted");
+    assert_eq!(passed.binding, Some(KeyBinding::Dpop { jkt: key.thumbprint().to_owned() }));
+}
+
 /// Each case breaks one rule of an otherwise valid request.
 #[tokio::test]
 async fn each_rule_refuses_a_proof_that_breaks_it_alone() {

@@ -91,6 +91,14 @@ impl<'r> RequestFacts<'r> {
         format!("{}://{}{}", self.scheme, self.authority.as_deref().unwrap_or(""), self.path)
     }
 
+    /// Whether `uri` is, byte for byte, [`target_uri`](Self::target_uri) (without building it).
+    pub(crate) fn is_target_uri(&self, uri: &str) -> bool {
+        uri.strip_prefix(&*self.scheme)
+            .and_then(|rest| rest.strip_prefix("://"))
+            .and_then(|rest| rest.strip_prefix(self.authority.as_deref().unwrap_or("")))
+            .is_some_and(|path| path == self.path)
+    }
+
     /// The path, percent-encoded as sent, after the public base URL's prefix when it has one.
     pub fn path(&self) -> &str {
         &self.path

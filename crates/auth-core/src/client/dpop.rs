@@ -144,15 +144,17 @@ mod tests {
             let signer = DpopSigner::from_pem(alg, pem.as_bytes()).unwrap();
             signer.remember_nonce("https://api.example.com/other", "n-1");
             let text = signer.proof("GET", "https://api.example.com/pets?limit=2#x", Some("tok")).unwrap();
+            let (keys, mut scratch) = (ProofKeys::new(1), Vec::new());
             let proof =
-                verify(text.as_bytes(), crate::AlgorithmSet::asymmetric(), &ProofKeys::new(1)).unwrap();
-            assert_eq!(proof.jkt, signer.thumbprint(), "{alg}");
-            assert_eq!((proof.htm.as_str(), proof.htu.as_str()), ("GET", "https://api.example.com/pets"));
+                verify(text.as_bytes(), crate::AlgorithmSet::asymmetric(), &keys, &mut scratch).unwrap();
+            assert_eq!(proof.jkt(), signer.thumbprint(), "{alg}");
+            assert_eq!((&*proof.htm, &*proof.htu), ("GET", "https://api.example.com/pets"));
             assert_eq!(proof.nonce.as_deref(), Some("n-1"));
-            assert_eq!(proof.ath, Some(URL_SAFE_NO_PAD.encode(sha256(&[b"tok"]))));
+            assert_eq!(proof.ath.as_deref(), Some(URL_SAFE_NO_PAD.encode(sha256(&[b"tok"]))).as_deref());
             let elsewhere = signer.proof("GET", "https://other.example.com/", None).unwrap();
+            let mut scratch = Vec::new();
             let proof =
-                verify(elsewhere.as_bytes(), crate::AlgorithmSet::asymmetric(), &ProofKeys::new(1)).unwrap();
+                verify(elsewhere.as_bytes(), crate::AlgorithmSet::asymmetric(), &keys, &mut scratch).unwrap();
             assert_eq!(proof.nonce, None);
         }
     }

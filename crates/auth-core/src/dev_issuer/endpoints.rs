@@ -139,10 +139,12 @@ pub(super) async fn token(state: &State, req: hyper::Request<Incoming>) -> Respo
 fn checked_proof(state: &State, proof: &str) -> Option<String> {
     use crate::checks::dpop::{htu, proof as dpop};
     let keys = dpop::ProofKeys::new(1);
-    let proof = dpop::verify(proof.as_bytes(), crate::AlgorithmSet::asymmetric(), &keys).ok()?;
+    let mut scratch = Vec::new();
+    let proof =
+        dpop::verify(proof.as_bytes(), crate::AlgorithmSet::asymmetric(), &keys, &mut scratch).ok()?;
     let fresh = (now_unix() - proof.iat).abs() <= 60;
     let target = format!("{}/token", state.issuer);
-    (fresh && proof.htm == "POST" && htu::same_target(&proof.htu, &target)).then_some(proof.jkt)
+    (fresh && proof.htm == "POST" && htu::same_target(&proof.htu, &target)).then(|| proof.jkt().to_owned())
 }
 
 /// The claims of a JWT this issuer signed with a key it still publishes, unexpired.

@@ -31,7 +31,7 @@ impl DpopProofTarget {
     /// When an accepted proof breaks a bound the request checks rely on, or a rejection echoes
     /// the input.
     pub fn run(&self, data: &[u8]) -> bool {
-        match proof::verify(data, AlgorithmSet::asymmetric(), &self.keys) {
+        match proof::verify(data, AlgorithmSet::asymmetric(), &self.keys, &mut Vec::new()) {
             Ok(proof) => {
                 assert!(data.len() <= proof::MAX_PROOF_BYTES, "accepted a proof of {} bytes", data.len());
                 assert!(
@@ -40,7 +40,7 @@ impl DpopProofTarget {
                     proof.jti.len()
                 );
                 // A base64url SHA-256.
-                assert_eq!(proof.jkt.len(), 43, "a thumbprint of {} characters", proof.jkt.len());
+                assert_eq!(proof.jkt().len(), 43, "a thumbprint of {} characters", proof.jkt().len());
                 true
             }
             Err(problem) => {

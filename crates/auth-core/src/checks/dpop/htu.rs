@@ -1,11 +1,68 @@
 //! `htu` against the request's target (RFC 9449 §4.3 step 9): query and fragment ignored, the
 //! rest compared after RFC 3986 §6.2.2 normalisation — scheme and host case, the default port,
 //! dot segments, percent-encoding case and unreserved characters encoded needlessly.
+//!
+//! A client that writes `htu` the way the server sees the target (the common case: both built
+//! from the same base URL and path) is answered by one string comparison; only the others are
+//! parsed and normalised.
 
 use url::Url;
 
+use crate::checks::RequestFacts;
+
+/// Whether the proof's `htu` names the target `request` addressed.
+pub(crate) fn names_target(htu: &str, request: &RequestFacts<'_>) -> bool {
+    (request.is_target_uri(htu) && plain(htu)) || same_target_normalised(htu, &request.target_uri())
+}
+
 /// Whether the proof's `htu` names `target` (`scheme://authority/path`, no query).
 pub(crate) fn same_target(htu: &str, target: &str) -> bool {
+    (htu == target && plain(target)) || same_target_normalised(htu, target)
+}
+
+/// Whether `target` is an `http` or `https` URL whose authority is a plain host (lower-case DNS
+/// labels, the last one starting with a letter, or a dotted-quad IPv4 address) and an optional
+/// port: a URL that [`Url::parse`] reads with a host and no user information, so an identical
+/// `htu` names it. Anything else (IPv6 literals, IDNA labels, user information, empty labels)
+/// takes the full comparison.
+fn plain(target: &str) -> bool {
+    let Some(rest) = target.strip_prefix("http://").or_else(|| target.strip_prefix("https://")) else {
+        return false;
+    };
+    let authority = rest.find('/').map_or(rest, |slash| &rest[..slash]);
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let port_ok = port.is_none_or(|p| {
+        (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok()
+    });
+    port_ok && (plain_dns_name(host) || dotted_quad(host))
+}
+
+fn plain_dns_name(host: &str) -> bool {
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && !label.starts_with("xn--")
+            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    host.len() <= 253
+        && host.split('.').all(label_ok)
+        && host.rsplit('.').next().is_some_and(|last| last.starts_with(|c: char| c.is_ascii_lowercase()))
+}
+
+fn dotted_quad(host: &str) -> bool {
+    let octet_ok = |o: &str| {
+        (1..=3).contains(&o.len())
+            && o.bytes().all(|b| b.is_ascii_digit())
+            && !(o.len() > 1 && o.starts_with('0'))
+            && o.parse::<u8>().is_ok()
+    };
+    host.split('.').count() == 4 && host.split('.').all(octet_ok)
+}
+
+/// The full comparison: both parsed, then scheme, host, port and normalised path compared.
+fn same_target_normalised(htu: &str, target: &str) -> bool {
     let (Ok(htu), Ok(target)) = (Url::parse(htu), Url::parse(target)) else { return false };
     htu.scheme() == target.scheme()
         && htu.host_str().is_some()
@@ -90,5 +147,55 @@ mod tests {
         }
         assert!(!same_target("http://h/a%2Fb", "http://h/a/b"));
         assert!(!same_target("http://h/a", "http:///a"));
+    }
+
+    /// The string-equality shortcut answers only where the full comparison agrees: for every
+    /// target it takes, the full comparison of the target with itself is a match, and the
+    /// tricky ones go the long way.
+    #[test]
+    fn shortcut_agrees_with_the_full_comparison() {
+        let plain_targets = [
+            "http://api.example.com/pets",
+            "https://api.example.com:8443/pets/1",
+            "http://127.0.0.1:46737/pets",
+            "http://localhost/a/./b/../c",
+            "http://a-b.c0/%41",
+            "https://h/",
+            "http://-a-.b-/x",
+            "http://h:0/x",
+            "http://0.0.0.0:65535/x",
+        ];
+        for target in plain_targets {
+            assert!(plain(target), "{target} takes the shortcut");
+            assert!(same_target_normalised(target, target), "{target}");
+        }
+        let long_way = [
+            "http:///a",
+            "http://user@h/a",
+            "http://user:pw@h/a",
+            "http://API.example.com/a",
+            "http://256.0.0.1/a",
+            "http://1.2.3/a",
+            "http://01.2.3.4/a",
+            "http://999/a",
+            "http://0x7f.1/a",
+            "http://a..b/a",
+            "http://a./a",
+            "http://xn--zz/a",
+            "http://[::1]/a",
+            "http://h:/a",
+            "http://h:99999/a",
+            "http://h:+80/a",
+            "http://h%41/a",
+            "http://exa mple/a",
+            "ftp://h/a",
+            "HTTP://h/a",
+            "/pets",
+            "",
+        ];
+        for target in long_way {
+            assert!(!plain(target), "{target} must take the full comparison");
+            assert_eq!(same_target(target, target), same_target_normalised(target, target), "{target}");
+        }
     }
 }

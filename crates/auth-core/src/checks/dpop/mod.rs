@@ -57,7 +57,9 @@ pub const DEFAULT_PROOF_ALGORITHMS: [Algorithm; 5] =
 /// lives.
 pub const DEFAULT_PROOF_WINDOW: Duration = Duration::from_secs(60);
 
-/// How many parsed proof keys are kept (by thumbprint): a client signs every proof with one key.
+/// About how many read proof keys are kept (by their JWK text): a client signs every proof with
+/// one key. Each entry counts as its JWK text plus 1 KiB against a bound of 2 KiB per entry,
+/// 20 MiB in all.
 const PROOF_KEY_CACHE: usize = 10_000;
 
 /// Whether DPoP-bound tokens are accepted, and bearer tokens beside them.
@@ -308,11 +310,12 @@ impl DpopCheck {
             }
             .into());
         };
-        let proof = proof::verify(text, self.allowed, &self.keys)?;
+        let mut scratch = Vec::new();
+        let proof = proof::verify(text, self.allowed, &self.keys, &mut scratch)?;
         if proof.htm != request.method() {
             return Err(DpopProblem::WrongMethod.into());
         }
-        if !htu::same_target(&proof.htu, &request.target_uri()) {
+        if !htu::names_target(&proof.htu, request) {
             return Err(DpopProblem::WrongUri.into());
         }
         let now = self.clock.now_unix();
@@ -322,18 +325,13 @@ impl DpopCheck {
         if proof.iat > now.saturating_add(self.max_future) {
             return Err(DpopProblem::FromTheFuture.into());
         }
-        let ath = proof::token_hash(input.token());
-        if !proof
-            .ath
-            .as_deref()
-            .is_some_and(|a| crate::crypto::constant_time_eq(a.as_bytes(), ath.as_bytes()))
-        {
+        if !proof.ath.as_deref().is_some_and(|ath| proof::is_token_hash(ath, input.token())) {
             return Err(DpopProblem::WrongTokenHash.into());
         }
-        if proof.jkt != jkt {
+        if proof.jkt() != jkt {
             return Err(DpopProblem::WrongKey.into());
         }
-        let mut passed = Passed::default().with_binding(KeyBinding::Dpop { jkt: proof.jkt.clone() });
+        let mut passed = Passed::default().with_binding(KeyBinding::Dpop { jkt: proof.jkt().to_owned() });
         if let Some(nonces) = &self.nonces {
             match nonces.check(proof.nonce.as_deref(), now) {
                 NonceCheck::Current => {}
@@ -342,7 +340,7 @@ impl DpopCheck {
                 NonceCheck::Invalid => return Err(AuthError::UseDpopNonce),
             }
         }
-        let key = ReplayKey::new(&proof.jkt, &proof.jti);
+        let key = ReplayKey::new(proof.jkt(), &proof.jti);
         Ok(Judged::Dpop { key, expires_at: proof.iat.saturating_add(self.max_age), now, passed })
     }
 
