@@ -43,20 +43,6 @@ impl Proof<'_> {
     }
 }
 
-impl std::fmt::Debug for Proof<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Proof")
-            .field("jkt", &self.jkt())
-            .field("htm", &self.htm)
-            .field("htu", &self.htu)
-            .field("iat", &self.iat)
-            .field("jti", &self.jti)
-            .field("ath", &self.ath)
-            .field("nonce", &self.nonce)
-            .finish()
-    }
-}
-
 #[derive(Deserialize)]
 struct Header<'a> {
     #[serde(borrow)]
