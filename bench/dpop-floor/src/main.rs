@@ -45,14 +45,9 @@ async fn health() -> &'static str {
 
 /// 200 when the `DPoP` header's signature verifies with the startup key, else 401.
 async fn verified(State(key): State<Arc<ParsedPublicKey>>, headers: HeaderMap) -> StatusCode {
-    let checked = headers
-        .get("dpop")
-        .and_then(|proof| {
-            proof.as_bytes().iter().rposition(|b| *b == b'.').map(|dot| (proof.as_bytes(), dot))
-        })
-        .and_then(|(proof, dot)| {
-            let sig = URL_SAFE_NO_PAD.decode(&proof[dot + 1..]).ok()?;
-            key.verify_sig(&proof[..dot], &sig).ok()
-        });
-    if checked.is_some() { StatusCode::OK } else { StatusCode::UNAUTHORIZED }
+    let proof = headers.get("dpop").map_or(&[][..], |value| value.as_bytes());
+    let verified = proof.iter().rposition(|b| *b == b'.').is_some_and(|dot| {
+        URL_SAFE_NO_PAD.decode(&proof[dot + 1..]).is_ok_and(|sig| key.verify_sig(&proof[..dot], &sig).is_ok())
+    });
+    if verified { StatusCode::OK } else { StatusCode::UNAUTHORIZED }
 }
